@@ -1,0 +1,106 @@
+"""Reading import files (JSON Lines, or a JSON array) into validated, numbered facts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.intake import FieldError, ValidFact, validate_fact
+from stanceline.errors import ImportFileError
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedFact:
+    """A validated fact and the line of the file it came from."""
+
+    line: int
+    fact: ValidFact
+
+
+def read_facts(
+    path: str | Path, catalogue: ActorCatalogue, progress: Progress | None = None
+) -> list[NumberedFact]:
+    """Validate a whole file; raise ImportFileError at the first bad line."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImportFileError(name, 0, "", f"cannot read: {error}") from None
+    facts = []
+    for line, raw in _objects(name, text):
+        try:
+            facts.append(NumberedFact(line, validate_fact(raw, catalogue)))
+        except FieldError as error:
+            raise ImportFileError(name, line, error.field, error.message) from None
+        if progress is not None:
+            progress(1)
+    return facts
+
+
+def count_objects(path: str | Path) -> int:
+    """A cheap estimate of how many facts a file holds (its non-blank lines)."""
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) for each fact of a JSON Lines or JSON array file."""
+    if text.lstrip().startswith("["):
+        yield from _array_objects(name, text)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(
+                name, number, "", f"invalid JSON: {error.msg} (column {error.colno})"
+            ) from None
+
+
+def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
+    """Walk a JSON array element by element, so each fact keeps the line it starts on."""
+    decoder = json.JSONDecoder()
+    index = text.index("[") + 1
+    expect_value = True
+    while True:
+        index = _skip_space(text, index)
+        if index >= len(text):
+            raise _json_error(name, text, index, "unterminated array")
+        char = text[index]
+        if char == "]" and (expect_value is False or text[:index].rstrip().endswith("[")):
+            if _skip_space(text, index + 1) < len(text):
+                raise _json_error(name, text, index + 1, "extra data after the array")
+            return
+        if char == "," and not expect_value:
+            expect_value = True
+            index += 1
+            continue
+        if not expect_value:
+            raise _json_error(name, text, index, "expected ',' or ']'")
+        try:
+            value, end = decoder.raw_decode(text, index)
+        except json.JSONDecodeError as error:
+            raise _json_error(name, text, error.pos, error.msg) from None
+        yield text.count("\n", 0, index) + 1, value
+        index = end
+        expect_value = False
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _json_error(name: str, text: str, index: int, message: str) -> ImportFileError:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return ImportFileError(name, line, "", f"invalid JSON: {message} (column {column})")

@@ -1,0 +1,72 @@
+"""Stored events <-> pydantic domain events, through orjson.
+
+eventsourcing's default JSON transcoder knows neither pydantic models nor
+dates; pydantic does the conversion here and orjson the bytes. The stored
+topic is the event class's own TOPIC, never its Python location.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import orjson
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from pydantic import ValidationError
+
+from stanceline.domain.events import DomainEvent, event_class
+from stanceline.errors import StancelineError
+
+
+class StoredEventError(StancelineError, ValueError):
+    """A stored event that cannot be read back (unknown topic or invalid state)."""
+
+
+class PydanticMapper(Mapper[str]):
+    """Maps DomainEvent models to stored events and back, keeping upcasting."""
+
+    def __init__(self) -> None:
+        super().__init__(transcoder=JSONTranscoder())
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[str]) -> StoredEvent:
+        event = cast(DomainEvent, domain_event)
+        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        if event.class_version > 1:
+            state["class_version"] = event.class_version
+        return StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=event.TOPIC,
+            state=orjson.dumps(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[str]:
+        return self.load(
+            stored_event.topic,
+            stored_event.originator_id,
+            stored_event.originator_version,
+            stored_event.state,
+        )
+
+    @staticmethod
+    def load(topic: str, originator_id: Any, version: int, state: bytes) -> DomainEvent:
+        """Rebuild one event from its stored parts."""
+        try:
+            cls = event_class(topic)
+        except KeyError:
+            raise StoredEventError(
+                f"stored event {originator_id} v{version} has unknown type {topic!r}"
+            ) from None
+        data: dict[str, Any] = orjson.loads(state)
+        from_version = data.pop("class_version", 1)
+        while from_version < cls.class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+            from_version += 1
+        data["originator_id"] = str(originator_id)
+        data["originator_version"] = version
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise StoredEventError(
+                f"stored event {originator_id} v{version} does not validate: {error}"
+            ) from None

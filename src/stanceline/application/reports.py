@@ -1,0 +1,115 @@
+"""Answers as the outside world sees them: the stance JSON of DESIGN §5 and friends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stanceline.domain.actors import Actor
+from stanceline.domain.history import Change
+from stanceline.domain.stance import Answer, Certainty, Stance
+
+
+class SummaryReport(BaseModel):
+    """The one-word summary and how sure it is."""
+
+    value: str
+    certainty: Certainty
+    alternatives: list[str]
+
+
+class ComponentReport(SummaryReport):
+    """One component: value, certainty, the other possible values, and the facts behind it."""
+
+    since: str | None
+    facts: list[str]
+
+
+class StanceReport(BaseModel):
+    """An actor's stance on one day (the stance JSON)."""
+
+    actor: str
+    actor_name: str
+    on: str
+    known_at: str | None = None
+    summary: SummaryReport
+    components: dict[str, ComponentReport]
+
+    @classmethod
+    def of(cls, actor: Actor, stance: Stance) -> StanceReport:
+        """Report a computed stance."""
+        return cls(
+            actor=actor.code,
+            actor_name=actor.name,
+            on=stance.on.isoformat(),
+            summary=_summary(stance.summary),
+            components={
+                component.value: ComponentReport(
+                    **_summary(answer).model_dump(), since=answer.since, facts=list(answer.facts)
+                )
+                for component, answer in stance.components.items()
+            },
+        )
+
+
+def _summary(answer: Answer) -> SummaryReport:
+    return SummaryReport(
+        value=answer.value, certainty=answer.certainty, alternatives=answer.alternatives
+    )
+
+
+class HistoryEntry(BaseModel):
+    """One fact in an actor's history and the change it made."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    date: str
+    earliest: str
+    latest: str
+    component: str | None
+    measure: str | None = None
+    from_: str | None = Field(alias="from")
+    to: str | None
+    changed: bool
+    order_uncertain: bool
+    fact_id: str
+    kind: str
+    summary: str
+    source: dict[str, Any]
+
+    @classmethod
+    def of(cls, change: Change, payload: dict[str, Any]) -> HistoryEntry:
+        """Report one change of a fact whose import-format payload is given."""
+        step = change.step
+        return cls(
+            date=step.edtf,
+            earliest=step.earliest.isoformat(),
+            latest=step.latest.isoformat(),
+            component=step.component.value if step.component else None,
+            measure=step.measure,
+            **{"from": change.before},
+            to=change.after,
+            changed=change.changed,
+            order_uncertain=change.overlaps,
+            fact_id=step.fact_id,
+            kind=payload["kind"],
+            summary=payload["summary"],
+            source=payload["source"],
+        )
+
+
+class HistoryReport(BaseModel):
+    """An actor's whole history, in effective-date order."""
+
+    actor: str
+    actor_name: str
+    entries: list[HistoryEntry]
+
+
+class LoadResult(BaseModel):
+    """What one load recorded."""
+
+    recorded: int
+    already_present: int
+    fact_ids: list[str]

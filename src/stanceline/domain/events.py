@@ -1,0 +1,217 @@
+"""Stored domain events: one class per fact kind, each with a stable topic.
+
+Each fact is its own stream (originator id = fact id); the first event of the
+stream is the fact itself. The topic, not the Python location, names a stored
+event, so moving or renaming a class never orphans what is stored. A topic once
+released is never changed; an old name stays loadable through TOPIC_ALIASES.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from stanceline.domain.facts import (
+    Details,
+    EnvoyAcceptedDetails,
+    EnvoyPostedDetails,
+    FactContent,
+    FactKind,
+    SanctionsDetails,
+    Source,
+)
+
+
+class DomainEvent(BaseModel):
+    """Base of every stored event: stream id and version, recorded time and by whom."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    TOPIC: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+    recorded_by: str
+
+
+class FactRecorded(DomainEvent):
+    """A fact entering the record; subclasses are the fact kinds."""
+
+    KIND: ClassVar[FactKind]
+
+    actor: str
+    date: str
+    summary: str
+    source: Source
+    details: Details = Details()
+
+    @property
+    def fact_id(self) -> str:
+        """The fact's id is its stream's id."""
+        return self.originator_id
+
+    def content(self) -> FactContent:
+        """The fact as the import format states it (without the id)."""
+        return FactContent(
+            kind=self.KIND,
+            actor=self.actor,
+            date=self.date,
+            summary=self.summary,
+            source=self.source,
+            details=self.details.model_dump(mode="json"),
+        )
+
+
+class TerroristDesignationImposed(FactRecorded):
+    """Stored event of a `terrorist_designation_imposed` fact."""
+
+    TOPIC = "stanceline:TerroristDesignationImposed"
+    KIND = FactKind.TERRORIST_DESIGNATION_IMPOSED
+
+
+class TerroristDesignationLifted(FactRecorded):
+    """Stored event of a `terrorist_designation_lifted` fact."""
+
+    TOPIC = "stanceline:TerroristDesignationLifted"
+    KIND = FactKind.TERRORIST_DESIGNATION_LIFTED
+
+
+class TalibanEnvoyAccepted(FactRecorded):
+    """Stored event of a `taliban_envoy_accepted` fact."""
+
+    TOPIC = "stanceline:TalibanEnvoyAccepted"
+    KIND = FactKind.TALIBAN_ENVOY_ACCEPTED
+    details: EnvoyAcceptedDetails = EnvoyAcceptedDetails()
+
+
+class AmbassadorCredentialsAccepted(FactRecorded):
+    """Stored event of a `ambassador_credentials_accepted` fact."""
+
+    TOPIC = "stanceline:AmbassadorCredentialsAccepted"
+    KIND = FactKind.AMBASSADOR_CREDENTIALS_ACCEPTED
+
+
+class TalibanMissionClosed(FactRecorded):
+    """Stored event of a `taliban_mission_closed` fact."""
+
+    TOPIC = "stanceline:TalibanMissionClosed"
+    KIND = FactKind.TALIBAN_MISSION_CLOSED
+
+
+class EnvoyPostedToKabul(FactRecorded):
+    """Stored event of a `envoy_posted_to_kabul` fact."""
+
+    TOPIC = "stanceline:EnvoyPostedToKabul"
+    KIND = FactKind.ENVOY_POSTED_TO_KABUL
+    details: EnvoyPostedDetails
+
+
+class KabulMissionClosed(FactRecorded):
+    """Stored event of a `kabul_mission_closed` fact."""
+
+    TOPIC = "stanceline:KabulMissionClosed"
+    KIND = FactKind.KABUL_MISSION_CLOSED
+
+
+class FormalRecognitionGranted(FactRecorded):
+    """Stored event of a `formal_recognition_granted` fact."""
+
+    TOPIC = "stanceline:FormalRecognitionGranted"
+    KIND = FactKind.FORMAL_RECOGNITION_GRANTED
+
+
+class RecognitionWithdrawn(FactRecorded):
+    """Stored event of a `recognition_withdrawn` fact."""
+
+    TOPIC = "stanceline:RecognitionWithdrawn"
+    KIND = FactKind.RECOGNITION_WITHDRAWN
+
+
+class SanctionsImposed(FactRecorded):
+    """Stored event of a `sanctions_imposed` fact."""
+
+    TOPIC = "stanceline:SanctionsImposed"
+    KIND = FactKind.SANCTIONS_IMPOSED
+    details: SanctionsDetails
+
+
+class SanctionsLifted(FactRecorded):
+    """Stored event of a `sanctions_lifted` fact."""
+
+    TOPIC = "stanceline:SanctionsLifted"
+    KIND = FactKind.SANCTIONS_LIFTED
+    details: SanctionsDetails
+
+
+class AssetsFrozen(FactRecorded):
+    """Stored event of a `assets_frozen` fact."""
+
+    TOPIC = "stanceline:AssetsFrozen"
+    KIND = FactKind.ASSETS_FROZEN
+
+
+class AssetsUnfrozen(FactRecorded):
+    """Stored event of a `assets_unfrozen` fact."""
+
+    TOPIC = "stanceline:AssetsUnfrozen"
+    KIND = FactKind.ASSETS_UNFROZEN
+
+
+class StanceStated(FactRecorded):
+    """Stored event of a `stance_stated` fact."""
+
+    TOPIC = "stanceline:StanceStated"
+    KIND = FactKind.STANCE_STATED
+
+
+FACT_EVENTS: dict[FactKind, type[FactRecorded]] = {
+    cls.KIND: cls
+    for cls in (
+        TerroristDesignationImposed,
+        TerroristDesignationLifted,
+        TalibanEnvoyAccepted,
+        AmbassadorCredentialsAccepted,
+        TalibanMissionClosed,
+        EnvoyPostedToKabul,
+        KabulMissionClosed,
+        FormalRecognitionGranted,
+        RecognitionWithdrawn,
+        SanctionsImposed,
+        SanctionsLifted,
+        AssetsFrozen,
+        AssetsUnfrozen,
+        StanceStated,
+    )
+}
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.TOPIC: cls for cls in FACT_EVENTS.values()}
+
+# Old topic -> current topic, for stored events whose type was renamed.
+TOPIC_ALIASES: dict[str, str] = {}
+
+
+def event_class(topic: str) -> type[DomainEvent]:
+    """The class that loads events stored under `topic` (following aliases)."""
+    return EVENT_TYPES[TOPIC_ALIASES.get(topic, topic)]
+
+
+def fact_event(
+    fact_id: str, content: FactContent, *, recorded_at: datetime, recorded_by: str
+) -> FactRecorded:
+    """The first event of a fact's stream."""
+    cls = FACT_EVENTS[content.kind]
+    return cls(
+        originator_id=fact_id,
+        originator_version=1,
+        timestamp=recorded_at,
+        recorded_by=recorded_by,
+        actor=content.actor,
+        date=content.date,
+        summary=content.summary,
+        source=content.source,
+        details=content.typed_details(),
+    )

@@ -1,0 +1,182 @@
+"""The fact catalogue: kinds, their details, sources, and what each kind does to a stance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class FactKind(StrEnum):
+    """The kinds of fact; the value is the import format's `kind`."""
+
+    TERRORIST_DESIGNATION_IMPOSED = "terrorist_designation_imposed"
+    TERRORIST_DESIGNATION_LIFTED = "terrorist_designation_lifted"
+    TALIBAN_ENVOY_ACCEPTED = "taliban_envoy_accepted"
+    AMBASSADOR_CREDENTIALS_ACCEPTED = "ambassador_credentials_accepted"
+    TALIBAN_MISSION_CLOSED = "taliban_mission_closed"
+    ENVOY_POSTED_TO_KABUL = "envoy_posted_to_kabul"
+    KABUL_MISSION_CLOSED = "kabul_mission_closed"
+    FORMAL_RECOGNITION_GRANTED = "formal_recognition_granted"
+    RECOGNITION_WITHDRAWN = "recognition_withdrawn"
+    SANCTIONS_IMPOSED = "sanctions_imposed"
+    SANCTIONS_LIFTED = "sanctions_lifted"
+    ASSETS_FROZEN = "assets_frozen"
+    ASSETS_UNFROZEN = "assets_unfrozen"
+    STANCE_STATED = "stance_stated"
+
+
+class Component(StrEnum):
+    """The six parts of a stance, in the order they are shown."""
+
+    RECOGNITION = "recognition"
+    DESIGNATION = "designation"
+    TALIBAN_ENVOY = "taliban_envoy"
+    ENVOY_TO_KABUL = "envoy_to_kabul"
+    SANCTIONS = "sanctions"
+    ASSETS = "assets"
+
+
+class Level(StrEnum):
+    """Diplomatic rank of an envoy."""
+
+    CHARGE_D_AFFAIRES = "charge_d_affaires"
+    AMBASSADOR = "ambassador"
+
+
+DEFAULTS: dict[Component, str] = {
+    Component.RECOGNITION: "none",
+    Component.DESIGNATION: "not_designated",
+    Component.TALIBAN_ENVOY: "none",
+    Component.ENVOY_TO_KABUL: "none",
+    Component.SANCTIONS: "none",
+    Component.ASSETS: "not_frozen",
+}
+
+VALUES: dict[Component, tuple[str, ...]] = {
+    Component.RECOGNITION: ("none", "recognized"),
+    Component.DESIGNATION: ("not_designated", "designated"),
+    Component.TALIBAN_ENVOY: ("none", "charge_d_affaires", "ambassador"),
+    Component.ENVOY_TO_KABUL: ("none", "charge_d_affaires", "ambassador"),
+    Component.SANCTIONS: ("none", "active"),
+    Component.ASSETS: ("not_frozen", "frozen"),
+}
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+MeasureCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
+]
+
+
+class Source(BaseModel):
+    """Where a fact comes from; only the title is required."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Text
+    publisher: Text | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    published: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    quote: Text | None = None
+
+
+class Details(BaseModel):
+    """Details of a kind that takes none: any key is an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EnvoyAcceptedDetails(Details):
+    """The rank at which a Taliban appointee runs the Afghan mission."""
+
+    level: Level = Level.CHARGE_D_AFFAIRES
+
+
+class EnvoyPostedDetails(Details):
+    """The rank of the actor's envoy in Kabul."""
+
+    level: Level
+
+
+class SanctionsDetails(Details):
+    """Which sanctions measure (a short code such as `officials_travel_ban`)."""
+
+    measure: MeasureCode
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What a fact does: set `component` to `value`; sanctions also name a measure."""
+
+    component: Component
+    value: str
+    measure: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The small component the fact moves: sanctions are one per measure."""
+        return f"{self.component}:{self.measure}" if self.measure else str(self.component)
+
+
+DETAILS_MODELS: dict[FactKind, type[Details]] = {
+    FactKind.TALIBAN_ENVOY_ACCEPTED: EnvoyAcceptedDetails,
+    FactKind.ENVOY_POSTED_TO_KABUL: EnvoyPostedDetails,
+    FactKind.SANCTIONS_IMPOSED: SanctionsDetails,
+    FactKind.SANCTIONS_LIFTED: SanctionsDetails,
+}
+
+_FIXED_EFFECTS: dict[FactKind, tuple[Component, str]] = {
+    FactKind.TERRORIST_DESIGNATION_IMPOSED: (Component.DESIGNATION, "designated"),
+    FactKind.TERRORIST_DESIGNATION_LIFTED: (Component.DESIGNATION, "not_designated"),
+    FactKind.AMBASSADOR_CREDENTIALS_ACCEPTED: (Component.TALIBAN_ENVOY, "ambassador"),
+    FactKind.TALIBAN_MISSION_CLOSED: (Component.TALIBAN_ENVOY, "none"),
+    FactKind.KABUL_MISSION_CLOSED: (Component.ENVOY_TO_KABUL, "none"),
+    FactKind.FORMAL_RECOGNITION_GRANTED: (Component.RECOGNITION, "recognized"),
+    FactKind.RECOGNITION_WITHDRAWN: (Component.RECOGNITION, "none"),
+    FactKind.ASSETS_FROZEN: (Component.ASSETS, "frozen"),
+    FactKind.ASSETS_UNFROZEN: (Component.ASSETS, "not_frozen"),
+}
+
+
+def details_model(kind: FactKind) -> type[Details]:
+    """The pydantic model that checks a kind's details."""
+    return DETAILS_MODELS.get(kind, Details)
+
+
+def effect_of(kind: FactKind, details: Details) -> Effect | None:
+    """The change a fact of this kind makes, or None for a statement."""
+    if kind in _FIXED_EFFECTS:
+        component, value = _FIXED_EFFECTS[kind]
+        return Effect(component, value)
+    if isinstance(details, EnvoyAcceptedDetails):
+        return Effect(Component.TALIBAN_ENVOY, details.level.value)
+    if isinstance(details, EnvoyPostedDetails):
+        return Effect(Component.ENVOY_TO_KABUL, details.level.value)
+    if isinstance(details, SanctionsDetails):
+        value = "active" if kind is FactKind.SANCTIONS_IMPOSED else "none"
+        return Effect(Component.SANCTIONS, value, details.measure)
+    return None
+
+
+class FactContent(BaseModel):
+    """A fact as validated: the actor resolved to its code, details checked for the kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: FactKind
+    actor: str
+    date: str
+    summary: Text
+    source: Source
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    def typed_details(self) -> Details:
+        """The details as the kind's model."""
+        return details_model(self.kind).model_validate(self.details)
+
+    def effect(self) -> Effect | None:
+        """What this fact does to the stance."""
+        return effect_of(self.kind, self.typed_details())

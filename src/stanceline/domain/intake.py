@@ -1,0 +1,128 @@
+"""Validating one fact of the import format (DESIGN §5) into a fact ready to record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.dates import EffectiveDate, parse_effective_date
+from stanceline.domain.facts import FactContent, FactKind, Source, Text, details_model
+from stanceline.errors import InvalidDateError, InvalidFactError, UnknownActorError
+
+FactId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+
+
+class FactInput(BaseModel):
+    """One fact as a user writes it: a line of a JSON Lines file."""
+
+    model_config = ConfigDict(extra="forbid", title="stanceline fact")
+
+    kind: FactKind = Field(description="What happened; fixes which details are allowed.")
+    actor: Text = Field(
+        description="ISO 3166-1 alpha-3 code, English name or alias, or an organisation code."
+    )
+    date: Text = Field(
+        description="Effective date in EDTF: 2025-07-03, 2025-04, 2003, 2021-08/2025-07, ../2025-07-04, 2025-04~."
+    )
+    summary: Text = Field(description="One sentence saying what happened.")
+    source: Source
+    details: dict[str, Any] = Field(default_factory=dict, description="Checked per kind.")
+    id: FactId | None = Field(
+        default=None, description="Optional stable id; derived from the content when absent."
+    )
+
+
+class FieldError(InvalidFactError):
+    """A fact field that does not validate: names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidFact:
+    """A validated fact: its id, canonical content, content hash and resolved date."""
+
+    fact_id: str
+    content: FactContent
+    content_hash: str
+    date: EffectiveDate
+
+
+def content_hash(content: FactContent) -> str:
+    """A hash of the canonical content: equal facts hash equal, whatever the spelling."""
+    canonical = json.dumps(content.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def derived_id(digest: str) -> str:
+    """The id of a fact given without one: stable, so loading twice records nothing new."""
+    return "f" + digest[:16]
+
+
+def _first_error(error: ValidationError, prefix: str = "") -> FieldError:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    return FieldError(field or prefix or "fact", message)
+
+
+def validate_fact(raw: Any, catalogue: ActorCatalogue) -> ValidFact:
+    """Check one import-format object; raise FieldError naming the first bad field."""
+    if not isinstance(raw, dict):
+        raise FieldError("fact", f"expected a JSON object, got {type(raw).__name__}")
+    try:
+        fact = FactInput.model_validate(raw)
+    except ValidationError as error:
+        raise _first_error(error) from None
+    try:
+        actor = catalogue.resolve(fact.actor)
+    except UnknownActorError as error:
+        raise FieldError("actor", str(error)) from None
+    try:
+        date = parse_effective_date(fact.date)
+    except InvalidDateError as error:
+        raise FieldError("date", str(error)) from None
+    try:
+        details = details_model(fact.kind).model_validate(fact.details)
+    except ValidationError as error:
+        raise _first_error(error, "details") from None
+    content = FactContent(
+        kind=fact.kind,
+        actor=actor.code,
+        date=date.text,
+        summary=fact.summary,
+        source=fact.source,
+        details=details.model_dump(mode="json"),
+    )
+    digest = content_hash(content)
+    return ValidFact(fact.id or derived_id(digest), content, digest, date)
+
+
+def import_schema() -> dict[str, Any]:
+    """JSON Schema of one import line, with the details each kind allows."""
+    schema = FactInput.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    definitions = schema.setdefault("$defs", {})
+    rules = []
+    for kind in FactKind:
+        details = details_model(kind).model_json_schema()
+        definitions.update(details.pop("$defs", {}))
+        details.pop("title", None)
+        rules.append(
+            {
+                "if": {"properties": {"kind": {"const": kind.value}}},
+                "then": {"properties": {"details": details}},
+            }
+        )
+    schema["allOf"] = rules
+    return schema

@@ -1,0 +1,189 @@
+"""Stance rules: the possible values of each component on a day, and the summary.
+
+Each fact happened on one unknown day inside its range. A component's value on
+day D is the effect of the latest fact on or before D (same day: recording
+order), or the default. The possible values are those some choice of days
+gives. That set has a closed form, so no enumeration is needed:
+
+* a fact whose range ends on or before D has certainly happened ("certain");
+* a fact that starts after D cannot matter;
+* with K the greatest (earliest, position) over the certain facts, a fact f
+  that may have happened by D can be the last one exactly when
+  (min(latest_f, D), position_f) >= K: put f as late as it can go, every other
+  certain fact as early as it can go, and every uncertain one after D;
+* the default stays possible only while no fact is certain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from itertools import product
+
+from stanceline.domain.facts import DEFAULTS, Component
+
+
+class Certainty(StrEnum):
+    """Whether one value or several are possible on the day asked."""
+
+    CERTAIN = "certain"
+    UNCERTAIN = "uncertain"
+
+
+class Summary(StrEnum):
+    """One word for a stance, in rule order (the first rule that holds wins)."""
+
+    RECOGNIZED = "recognized"
+    AMBASSADOR_LEVEL = "ambassador_level"
+    CHARGE_LEVEL = "charge_level"
+    DESIGNATED = "designated"
+    NO_RELATIONS = "no_relations"
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A fact as the rules see it: what it sets, and when it may have happened."""
+
+    fact_id: str
+    component: Component
+    value: str
+    earliest: date
+    latest: date
+    position: int
+    edtf: str
+    measure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A component's (or the summary's) answer on one day."""
+
+    value: str
+    possible: frozenset[str]
+    since: str | None = None
+    facts: tuple[str, ...] = ()
+
+    @property
+    def certainty(self) -> Certainty:
+        """Certain when exactly one value is possible."""
+        return Certainty.CERTAIN if len(self.possible) == 1 else Certainty.UNCERTAIN
+
+    @property
+    def alternatives(self) -> list[str]:
+        """The other possible values, sorted."""
+        return sorted(self.possible - {self.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    """An actor's stance on one day: the summary and all six components."""
+
+    on: date
+    summary: Answer
+    components: dict[Component, Answer]
+
+
+def _order(occurrence: Occurrence) -> tuple[date, int]:
+    return occurrence.latest, occurrence.position
+
+
+def answer_on(occurrences: Iterable[Occurrence], on: date, default: str) -> Answer:
+    """The answer of one small component (all facts moving the same thing) on `on`."""
+    return _solve(occurrences, on, default)[0]
+
+
+def _solve(
+    occurrences: Iterable[Occurrence], on: date, default: str
+) -> tuple[Answer, Occurrence | None]:
+    relevant = [o for o in occurrences if o.earliest <= on]
+    certain = [o for o in relevant if o.latest <= on]
+    if not certain:
+        candidates = relevant
+        possible = {default, *(o.value for o in relevant)}
+        behind = None
+    else:
+        bound = max((o.earliest, o.position) for o in certain)
+        candidates = [o for o in relevant if (min(o.latest, on), o.position) >= bound]
+        possible = {o.value for o in candidates}
+        behind = max(certain, key=_order)
+    value = behind.value if behind else default
+    others = sorted((o for o in candidates if o is not behind), key=_order, reverse=True)
+    facts = ([behind] if behind else []) + [o for o in others if o.value != value]
+    answer = Answer(
+        value=value,
+        possible=frozenset(possible),
+        since=behind.edtf if behind else None,
+        facts=tuple(o.fact_id for o in facts),
+    )
+    return answer, behind
+
+
+def _sanctions_answer(occurrences: Sequence[Occurrence], on: date) -> Answer:
+    """Sanctions are active while any measure is; each measure is its own component."""
+    measures: dict[str | None, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        measures.setdefault(occurrence.measure, []).append(occurrence)
+    solved = [_solve(group, on, "none") for group in measures.values()]
+    answers = [answer for answer, _ in solved]
+    possible = set()
+    if any("active" in a.possible for a in answers):
+        possible.add("active")
+    if all("none" in a.possible for a in answers):
+        possible.add("none")
+    value = "active" if any(a.value == "active" for a in answers) else "none"
+    behind = max(
+        (b for a, b in solved if a.value == value and b is not None), key=_order, default=None
+    )
+    facts = [f for a in answers for f in a.facts]
+    if behind is not None:
+        facts.remove(behind.fact_id)
+        facts.insert(0, behind.fact_id)
+    return Answer(
+        value=value,
+        possible=frozenset(possible),
+        since=behind.edtf if behind else None,
+        facts=tuple(facts),
+    )
+
+
+def summarise(recognition: str, taliban_envoy: str, envoy_to_kabul: str, designation: str) -> str:
+    """The summary rule: the first that holds of recognized > ambassador > chargé > designated."""
+    envoys = (taliban_envoy, envoy_to_kabul)
+    if recognition == "recognized":
+        return Summary.RECOGNIZED.value
+    if "ambassador" in envoys:
+        return Summary.AMBASSADOR_LEVEL.value
+    if "charge_d_affaires" in envoys:
+        return Summary.CHARGE_LEVEL.value
+    if designation == "designated":
+        return Summary.DESIGNATED.value
+    return Summary.NO_RELATIONS.value
+
+
+_SUMMARY_INPUTS = (
+    Component.RECOGNITION,
+    Component.TALIBAN_ENVOY,
+    Component.ENVOY_TO_KABUL,
+    Component.DESIGNATION,
+)
+
+
+def stance_on(occurrences: Iterable[Occurrence], on: date) -> Stance:
+    """An actor's stance on `on`, from every fact of that actor (statements excluded)."""
+    by_component: dict[Component, list[Occurrence]] = {c: [] for c in Component}
+    for occurrence in occurrences:
+        by_component[occurrence.component].append(occurrence)
+    components = {
+        component: (
+            _sanctions_answer(group, on)
+            if component is Component.SANCTIONS
+            else answer_on(group, on, DEFAULTS[component])
+        )
+        for component, group in by_component.items()
+    }
+    inputs = [components[c] for c in _SUMMARY_INPUTS]
+    possible = {summarise(*combo) for combo in product(*(sorted(a.possible) for a in inputs))}
+    value = summarise(*(a.value for a in inputs))
+    return Stance(on=on, summary=Answer(value, frozenset(possible)), components=components)
