@@ -42,3 +42,7 @@ class ConflictingFactError(StancelineError, ValueError):
 
 class StoreConfigError(StancelineError, ValueError):
     """A store URL that stanceline cannot use."""
+
+
+class CatalogueError(StancelineError, ValueError):
+    """An organisation catalogue file or entry that cannot be loaded."""

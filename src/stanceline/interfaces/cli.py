@@ -1,0 +1,307 @@
+"""The command line: a thin face over the application. Only this module imports click."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from stanceline.application import Stanceline
+from stanceline.application.loading import count_objects
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.dates import parse_day
+from stanceline.domain.facts import FactKind
+from stanceline.domain.intake import FieldError, import_schema
+from stanceline.errors import InvalidDateError, StancelineError
+from stanceline.interfaces import render
+
+PROGRESS_THRESHOLD = 10_000
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DayType(click.ParamType):  # type: ignore[type-arg]
+    """A calendar day, YYYY-MM-DD (or 'today')."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value))
+        except InvalidDateError as error:
+            self.fail(str(error), param, ctx)
+
+
+class DetailType(click.ParamType):  # type: ignore[type-arg]
+    """A `key=value` pair for a fact's details."""
+
+    name = "KEY=VALUE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
+        key, sep, text = str(value).partition("=")
+        if not sep or not key.strip():
+            self.fail(f"{value!r} is not KEY=VALUE", param, ctx)
+        return key.strip(), text.strip()
+
+
+DAY = DayType()
+
+
+class Group(click.Group):
+    """Turns the project's errors and store failures into one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StancelineError as error:
+            raise click.ClickException(str(error)) from None
+        except PersistenceError as error:
+            raise click.ClickException(f"store error: {error}") from None
+
+
+def today() -> date:
+    """Today in UTC, the default day of a query."""
+    return datetime.now(UTC).date()
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    envvar="STANCELINE_STORE",
+    metavar="URL",
+    help="Store URL, sqlite:///PATH (default: $STANCELINE_STORE or sqlite:///stanceline.db).",
+)
+@click.option(
+    "--actors",
+    "actors_file",
+    envvar="STANCELINE_ACTORS",
+    type=click.Path(dir_okay=False),
+    help="JSON file of extra organisations to add to the built-in catalogue.",
+)
+@click.version_option(package_name="stanceline")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, actors_file: str | None) -> None:
+    """stanceline: how states and organisations deal with the Taliban government, day by day."""
+    ctx.obj = _Lazy(store, actors_file)
+
+
+class _Lazy:
+    """Opens the store only for commands that need it."""
+
+    def __init__(self, store: str | None, actors_file: str | None) -> None:
+        self.store = store
+        self.actors_file = actors_file
+        self._app: Stanceline | None = None
+
+    @property
+    def app(self) -> Stanceline:
+        if self._app is None:
+            catalogue = ActorCatalogue.with_extension(self.actors_file)
+            self._app = Stanceline(self.store, catalogue)
+        return self._app
+
+
+def _app() -> Stanceline:
+    lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
+    return lazy.app
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _by_option(func: F) -> F:
+    return click.option(
+        "--by",
+        metavar="NAME",
+        help="Who records this (default: $STANCELINE_USER, else the OS user).",
+    )(func)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_by_option
+def load(files: tuple[str, ...], by: str | None) -> None:
+    """Record the facts of JSON Lines (or JSON array) FILES; each file is all-or-nothing."""
+    app = _app()
+    for path in files:
+        if not Path(path).is_file():
+            raise click.ClickException(f"{path}: no such file")
+        total = count_objects(path)
+        show = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
+        bar = (
+            click.progressbar(length=total, label=f"checking {path}", file=sys.stderr)
+            if show
+            else nullcontext(None)
+        )
+        with bar as progress:
+            result = app.load_file(path, by=by, progress=progress.update if progress else None)
+        click.echo(f"{path}: {result.recorded} recorded, {result.already_present} already present")
+
+
+@cli.command()
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([k.value for k in FactKind]),
+    help="What happened.",
+)
+@click.option("--actor", required=True, help="Code, name or alias of the state or organisation.")
+@click.option(
+    "--date",
+    "date_",
+    required=True,
+    metavar="EDTF",
+    help="When: 2025-07-03, 2025-04, 2003, ranges...",
+)
+@click.option("--summary", required=True, help="One sentence saying what happened.")
+@click.option("--source-title", required=True, help="Title of the source.")
+@click.option("--source-url", help="Address of the source.")
+@click.option("--source-publisher", help="Who published the source.")
+@click.option("--source-published", metavar="YYYY-MM-DD", help="When the source was published.")
+@click.option("--quote", help="The words of the source that state the fact.")
+@click.option(
+    "--detail",
+    "details",
+    multiple=True,
+    type=DetailType(),
+    help="A detail of the kind, e.g. level=ambassador or measure=officials (repeatable).",
+)
+@click.option(
+    "--id", "fact_id", metavar="ID", help="A stable id (default: derived from the content)."
+)
+@_by_option
+def record(
+    kind: str,
+    actor: str,
+    date_: str,
+    summary: str,
+    source_title: str,
+    source_url: str | None,
+    source_publisher: str | None,
+    source_published: str | None,
+    quote: str | None,
+    details: tuple[tuple[str, str], ...],
+    fact_id: str | None,
+    by: str | None,
+) -> None:
+    """Record one fact and print its id."""
+    source = {
+        "title": source_title,
+        "url": source_url,
+        "publisher": source_publisher,
+        "published": source_published,
+        "quote": quote,
+    }
+    raw: dict[str, Any] = {
+        "kind": kind,
+        "actor": actor,
+        "date": date_,
+        "summary": summary,
+        "source": {k: v for k, v in source.items() if v is not None},
+        "details": dict(details),
+    }
+    if fact_id:
+        raw["id"] = fact_id
+    try:
+        click.echo(_app().record_fact(raw, by=by))
+    except FieldError as error:
+        raise click.ClickException(f"{_option_name(error.field)}: {error.message}") from None
+
+
+def _option_name(field: str) -> str:
+    """The option a fact field comes from, for error messages."""
+    names = {"source.quote": "--quote", "date": "--date", "id": "--id"}
+    if field in names:
+        return names[field]
+    if field.startswith("details."):
+        return f"--detail {field.removeprefix('details.')}"
+    return "--" + field.replace(".", "-").replace("_", "-")
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stance JSON.")
+def stance(actor: str, on: date | None, as_json: bool) -> None:
+    """Show ACTOR's stance toward the Taliban government on one day."""
+    report = _app().stance(actor, on or today())
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(render.stance_text(report))
+
+
+@cli.command()
+@click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print a list of stance JSON objects.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
+def world(on: date | None, as_json: bool, as_csv: bool) -> None:
+    """Show every actor with any fact, as of one day, sorted by code."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    day = on or today()
+    reports = _app().world(day)
+    if as_json:
+        _echo_json([r.model_dump(mode="json") for r in reports])
+    elif as_csv:
+        click.echo(render.world_csv(reports), nl=False)
+    else:
+        click.echo(render.world_text(reports, day.isoformat()))
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+def history(actor: str, as_json: bool) -> None:
+    """Show every fact of ACTOR in effective-date order, with what each changed."""
+    report = _app().history(actor)
+    if as_json:
+        _echo_json(report.model_dump(mode="json", by_alias=True))
+    else:
+        click.echo(render.history_text(report))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of one line of the import format."""
+    _echo_json(import_schema())
+
+
+@cli.command()
+def rebuild() -> None:
+    """Rebuild the read model from the event log."""
+    count = _app().rebuild()
+    click.echo(f"read model rebuilt: {count} facts")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+def export(out: str | None) -> None:
+    """Print every fact as import-format JSON Lines, in recording order."""
+    lines = (json.dumps(fact, ensure_ascii=False) + "\n" for fact in _app().export())
+    if out is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.writelines(lines)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="stanceline")

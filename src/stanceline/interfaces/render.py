@@ -1,0 +1,135 @@
+"""Human output: aligned tables, with uncertain values visibly marked."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from stanceline.application.reports import (
+    ComponentReport,
+    HistoryReport,
+    StanceReport,
+    SummaryReport,
+)
+from stanceline.domain.facts import Component
+
+UNCERTAIN_NOTE = (
+    "? = uncertain on this day: a fact's date range straddles it; "
+    "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
+)
+
+
+def cell(answer: SummaryReport) -> str:
+    """A value, marked '?' with its alternatives when uncertain."""
+    if not answer.alternatives:
+        return answer.value
+    return f"{answer.value}? or {' or '.join(answer.alternatives)}"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        padded = [str(v).ljust(w) for v, w in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*padded, str(row[-1])]).rstrip())
+    return "\n".join(lines)
+
+
+def _uncertain(reports: Sequence[StanceReport]) -> bool:
+    return any(
+        r.summary.alternatives or any(c.alternatives for c in r.components.values())
+        for r in reports
+    )
+
+
+def stance_text(report: StanceReport) -> str:
+    """One actor's stance as a short table."""
+    rows = [
+        [name, cell(c), c.since or "-", ", ".join(c.facts) or "-"]
+        for name, c in report.components.items()
+    ]
+    lines = [
+        f"{report.actor_name} ({report.actor}) on {report.on}: {cell(report.summary)}",
+        "",
+        table(["COMPONENT", "VALUE", "SINCE", "FACTS"], rows),
+    ]
+    if _uncertain([report]):
+        lines += ["", UNCERTAIN_NOTE]
+    return "\n".join(lines)
+
+
+def world_text(reports: Sequence[StanceReport], on: str) -> str:
+    """Every actor's stance on one day, one row each."""
+    if not reports:
+        return f"World on {on}: no facts recorded yet (load some with `stanceline load FILE`)."
+    header = ["CODE", "ACTOR", "SUMMARY", *(c.value.upper() for c in Component)]
+    rows = [
+        [r.actor, r.actor_name, cell(r.summary), *(cell(r.components[c.value]) for c in Component)]
+        for r in reports
+    ]
+    lines = [f"World on {on} ({len(reports)} actors)", "", table(header, rows)]
+    if _uncertain(reports):
+        lines += ["", UNCERTAIN_NOTE]
+    return "\n".join(lines)
+
+
+def world_csv(reports: Sequence[StanceReport]) -> str:
+    """Every actor's stance on one day as CSV (alternatives joined by ';')."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    parts = ["summary", *(c.value for c in Component)]
+    writer.writerow(
+        ["actor", "actor_name", "on"]
+        + [f"{p}{suffix}" for p in parts for suffix in ("", "_certainty", "_alternatives")]
+    )
+    for r in reports:
+        answers: list[SummaryReport | ComponentReport] = [
+            r.summary,
+            *(r.components[c.value] for c in Component),
+        ]
+        writer.writerow(
+            [r.actor, r.actor_name, r.on]
+            + [x for a in answers for x in (a.value, a.certainty.value, ";".join(a.alternatives))]
+        )
+    return out.getvalue()
+
+
+def history_text(report: HistoryReport) -> str:
+    """Every fact of an actor in effective-date order, each with its source."""
+    if not report.entries:
+        return f"{report.actor_name} ({report.actor}): no facts recorded."
+    lines = [f"History of {report.actor_name} ({report.actor}): {len(report.entries)} facts", ""]
+    rows = []
+    for e in report.entries:
+        date = e.date + (" *" if e.order_uncertain else "")
+        component = e.component or "(statement)"
+        if e.measure:
+            component += f" [{e.measure}]"
+        change = (
+            f"{e.from_} -> {e.to}"
+            if e.changed
+            else ("-" if e.to is None else f"{e.to} (no change)")
+        )
+        rows.append([date, component, change, e.fact_id, e.summary])
+    rendered = table(["DATE", "COMPONENT", "CHANGE", "FACT", "SUMMARY"], rows).split("\n")
+    lines.append(rendered[0])
+    for e, line in zip(report.entries, rendered[1:], strict=True):
+        lines.append(line)
+        lines.append(f"    source: {source_line(e.source)}")
+    if any(e.order_uncertain for e in report.entries):
+        lines += [
+            "",
+            "* this fact's date range overlaps another's of the same component:"
+            " their order is not known.",
+        ]
+    return "\n".join(lines)
+
+
+def source_line(source: dict[str, object]) -> str:
+    """A source in one line: publisher, "title", published, url."""
+    parts = [str(source[k]) for k in ("publisher",) if source.get(k)]
+    parts.append(f'"{source["title"]}"')
+    parts += [str(source[k]) for k in ("published", "url") if source.get(k)]
+    return ", ".join(parts)
