@@ -1,10 +1,11 @@
-"""The eventsourcing Application: commands and queries, the one place that knows store and domain."""
+"""The eventsourcing Application: commands and queries; the one place that knows both."""
 
 from __future__ import annotations
 
 import getpass
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -141,10 +142,9 @@ class Stanceline(Application[str]):
                 event = self.mapper.to_domain_event(notification)
                 if isinstance(event, FactRecorded):
                     rows.append(row_for(notification.id, event))
-            try:
+            # Another process may have projected the same events first.
+            with suppress(IntegrityError):
                 self.view.apply(rows, notifications[-1].id)
-            except IntegrityError:
-                pass  # another process projected the same events first
             position = self.view.position()
         return position
 

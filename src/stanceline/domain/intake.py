@@ -27,7 +27,8 @@ class FactInput(BaseModel):
         description="ISO 3166-1 alpha-3 code, English name or alias, or an organisation code."
     )
     date: Text = Field(
-        description="Effective date in EDTF: 2025-07-03, 2025-04, 2003, 2021-08/2025-07, ../2025-07-04, 2025-04~."
+        description="Effective date in EDTF: 2025-07-03, 2025-04, 2003, "
+        "2021-08/2025-07, ../2025-07-04, 2025-04~."
     )
     summary: Text = Field(description="One sentence saying what happened.")
     source: Source
