@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from stanceline.domain import dates
 from stanceline.domain.dates import (
     MAX_DAY,
     MIN_DAY,
@@ -124,7 +125,8 @@ INVALID = [
 def test_each_form_resolves_to_its_range(
     text: str, earliest: date, latest: date, approximate: bool, doubtful: bool
 ) -> None:
-    assert parse_effective_date(text) == EffectiveDate(text, earliest, latest, approximate, doubtful)
+    expected = EffectiveDate(text, earliest, latest, approximate, doubtful)
+    assert parse_effective_date(text) == expected
 
 
 @pytest.mark.parametrize(("text", "message"), INVALID)
@@ -310,3 +312,11 @@ def test_small_ranges_resolve_to_the_days_they_name(case: tuple[str, date, date]
     parsed = parse_effective_date(text)
     assert (parsed.earliest, parsed.latest) == (earliest, latest)
     assert (latest - earliest).days < 5
+
+
+@given(edtf_dates())
+def test_the_direct_reading_of_plain_forms_agrees_with_edtf(text: str) -> None:
+    parts = text.split("/")
+    direct = dates._simple_bounds(parts)
+    if direct is not None:
+        assert direct == dates._edtf_bounds(text)

@@ -17,6 +17,7 @@ import re
 import time
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pendulum
@@ -39,6 +40,8 @@ _WINTER = 24  # edtf puts winter in December alone; it really spans two years
 # every written day is checked here first, which also gives a clearer message.
 _WRITTEN_DAY = re.compile(r"(?<![\dX])(\d{4})-(\d{2})-(\d{2})(?![\dX])")
 _DAY_ONLY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_SIMPLE_POINT = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?[~?%]?")
+_Range = tuple[datetime.date, datetime.date]
 _EXAMPLES = "e.g. '2025-07-03', '2025-04', '2025' or '2025-04/2025-06'"
 
 
@@ -57,6 +60,7 @@ class EffectiveDate:
         return self.earliest <= day <= self.latest
 
 
+@lru_cache(maxsize=65536)
 def parse_effective_date(text: str) -> EffectiveDate:
     """Resolve an EDTF string to its range of days; raise InvalidDateError if it has none."""
     text = text.strip()
@@ -65,9 +69,8 @@ def parse_effective_date(text: str) -> EffectiveDate:
     parts = _split_interval(text)
     for match in _WRITTEN_DAY.finditer(text):
         _check_day(match.group(0), *(int(group) for group in match.groups()))
-    start, end = _endpoints(_parse(text), text)
-    start_lo, start_hi = _bounds(start, MIN_DAY)
-    end_lo, end_hi = _bounds(end, MAX_DAY)
+    simple = _simple_bounds(parts)
+    (start_lo, start_hi), (end_lo, end_hi) = simple or _edtf_bounds(text)
     if start_lo > end_hi:
         raise InvalidDateError(f"{text!r} ends before it starts")
     first, last = parts[0], parts[-1]
@@ -80,6 +83,45 @@ def parse_effective_date(text: str) -> EffectiveDate:
         approximate=_approximate(text),
         doubtful="?" in text or "%" in text,
     )
+
+
+def _edtf_bounds(text: str) -> tuple[_Range, _Range]:
+    """The ranges of the start and of the end, as the edtf package reads them."""
+    start, end = _endpoints(_parse(text), text)
+    return _bounds(start, MIN_DAY), _bounds(end, MAX_DAY)
+
+
+def _simple_bounds(parts: list[str]) -> tuple[_Range, _Range] | None:
+    """The same ranges for the common forms (day, month, year, '..'), without edtf.
+
+    edtf's grammar takes milliseconds a date, which dominates loading large
+    files; the forms matched here are read directly, and a test checks that
+    they agree with edtf. Anything else (None) goes to edtf.
+    """
+    if len(parts) > 2:
+        return None
+    ranges = []
+    for index, part in enumerate(parts):
+        if part == ".." and len(parts) == 2:
+            ranges.append((MIN_DAY, MIN_DAY) if index == 0 else (MAX_DAY, MAX_DAY))
+            continue
+        match = _SIMPLE_POINT.fullmatch(part)
+        if match is None or not 1 <= int(match.group(2) or 1) <= 12:
+            return None  # not a plain date (a season such as 2025-21 has "month" 21)
+        ranges.append(_point_range(part, *match.groups()))
+    return ranges[0], ranges[-1]
+
+
+def _point_range(written: str, year: str, month: str | None, day: str | None) -> _Range:
+    _check_year(written, int(year))
+    if month is None:
+        return datetime.date(int(year), 1, 1), datetime.date(int(year), 12, 31)
+    if day is None:
+        last = calendar.monthrange(int(year), int(month))[1]
+        return datetime.date(int(year), int(month), 1), datetime.date(int(year), int(month), last)
+    # The day itself was checked against the calendar already.
+    point = datetime.date(int(year), int(month), int(day))
+    return point, point
 
 
 def parse_day(text: str) -> datetime.date:

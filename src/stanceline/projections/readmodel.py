@@ -148,9 +148,14 @@ class StanceView(SQLiteTrackingRecorder):
             ],
         )
 
-    def _select(self, where: str = "", params: Sequence[Any] = ()) -> list[FactRow]:
+    def _select(
+        self, where: str = "", params: Sequence[Any] = (), limit: int | None = None
+    ) -> list[FactRow]:
+        statement = f"SELECT {_COLUMNS} FROM stance_facts {where} ORDER BY position"
+        if limit is not None:
+            statement += f" LIMIT {int(limit)}"
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {_COLUMNS} FROM stance_facts {where} ORDER BY position", params)
+            c.execute(statement, params)
             return [_to_row(record) for record in c.fetchall()]
 
     def facts_of(self, actor: str) -> list[FactRow]:
@@ -165,7 +170,7 @@ class StanceView(SQLiteTrackingRecorder):
     def all_facts(self, batch: int = 5000) -> Iterator[FactRow]:
         """Every fact in recording order, read in batches."""
         after = 0
-        while rows := self._select("WHERE position > ? LIMIT ?", (after, batch)):
+        while rows := self._select("WHERE position > ?", (after,), limit=batch):
             yield from rows
             after = rows[-1].position
 
