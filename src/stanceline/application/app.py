@@ -22,12 +22,12 @@ from stanceline.application.reports import (
     StanceReport,
 )
 from stanceline.config import parse_store_url, store_url
-from stanceline.domain.actors import Actor, ActorCatalogue
+from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import FactRecorded, fact_event
 from stanceline.domain.history import Step, history
-from stanceline.domain.intake import validate_fact
+from stanceline.domain.intake import FieldError, validate_fact
 from stanceline.domain.stance import stance_on
-from stanceline.errors import ImportFileError, StancelineError
+from stanceline.errors import ImportFileError, StancelineError, UnknownActorError
 from stanceline.projections.readmodel import FactRow, StanceView, row_for
 
 USER_ENV = "STANCELINE_USER"
@@ -72,11 +72,13 @@ class Stanceline(Application[str]):
         facts = read_facts(path, self.catalogue, progress)
         return self.record_facts(facts, by=by, origin=str(path))
 
-    def record_fact(self, raw: dict[str, Any], *, by: str | None = None) -> str:
-        """Record one fact given as an import-format object; return its id."""
+    def record_fact(self, raw: dict[str, Any], *, by: str | None = None) -> LoadResult:
+        """Record one fact given as an import-format object (FieldError names a bad field)."""
         fact = validate_fact(raw, self.catalogue)
-        self.record_facts([NumberedFact(0, fact)], by=by, origin="fact")
-        return fact.fact_id
+        try:
+            return self.record_facts([NumberedFact(0, fact)], by=by, origin="fact")
+        except ImportFileError as error:
+            raise FieldError(error.field, error.message) from None
 
     def record_facts(
         self, facts: Sequence[NumberedFact], *, by: str | None = None, origin: str = "input"
@@ -158,7 +160,14 @@ class Stanceline(Application[str]):
 
     def resolve(self, actor: str) -> Actor:
         """The actor a name, alias or code means (UnknownActorError with suggestions)."""
-        return self.catalogue.resolve(actor)
+        try:
+            return self.catalogue.resolve(actor)
+        except UnknownActorError:
+            # A stored actor whose catalogue entry is not loaded now still answers.
+            code = actor.strip().upper()
+            if code in self.view.actors():
+                return self._actor(code)
+            raise
 
     def stance(self, actor: str, on: date) -> StanceReport:
         """One actor's stance on one day."""
@@ -191,7 +200,11 @@ class Stanceline(Application[str]):
             yield row.payload
 
     def _actor(self, code: str) -> Actor:
-        return self.catalogue.get(code)
+        try:
+            return self.catalogue.get(code)
+        except UnknownActorError:
+            # Recorded with an extension catalogue that is not loaded now: name it by code.
+            return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
 
 
 def _step(row: FactRow) -> Step:

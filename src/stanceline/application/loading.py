@@ -29,7 +29,7 @@ def read_facts(
     """Validate a whole file; raise ImportFileError at the first bad line."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFileError(name, 0, "", f"cannot read: {error}") from None
     facts = []

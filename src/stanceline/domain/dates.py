@@ -12,7 +12,9 @@ take edtf's range; winter, times of day and other level-2 forms are refused.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime
+import io
 import re
 import time
 import warnings
@@ -88,7 +90,13 @@ def parse_effective_date(text: str) -> EffectiveDate:
 def _edtf_bounds(text: str) -> tuple[_Range, _Range]:
     """The ranges of the start and of the end, as the edtf package reads them."""
     start, end = _endpoints(_parse(text), text)
-    return _bounds(start, MIN_DAY), _bounds(end, MAX_DAY)
+    try:
+        return _bounds(start, MIN_DAY), _bounds(end, MAX_DAY)
+    except ValueError:
+        # edtf parses some partly unspecified days ("2025-04-1X") it cannot bound.
+        raise InvalidDateError(
+            f"{text!r} is an EDTF form stanceline does not support; expected {_EXAMPLES}"
+        ) from None
 
 
 def _simple_bounds(parts: list[str]) -> tuple[_Range, _Range] | None:
@@ -125,10 +133,10 @@ def _point_range(written: str, year: str, month: str | None, day: str | None) ->
 
 
 def parse_day(text: str) -> datetime.date:
-    """Read one calendar day written YYYY-MM-DD, or "today" (the local calendar day)."""
+    """Read one calendar day written YYYY-MM-DD, or "today" (in UTC, like the default query day)."""
     text = text.strip()
     if text.lower() == "today":
-        return _plain(pendulum.today())
+        return _plain(pendulum.today("UTC"))
     match = _DAY_ONLY.fullmatch(text)
     if match is None:
         raise InvalidDateError(f"{text!r} is not a calendar day; expected YYYY-MM-DD or 'today'")
@@ -176,7 +184,10 @@ def _check_year(written: str, year: int) -> None:
 
 def _parse(text: str) -> Any:
     try:
-        return edtf.parse_edtf(text)
+        # edtf prints a debugging line to stdout on some malformed input ("2025-1X");
+        # a user must see only our one-line error.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return edtf.parse_edtf(text)
     # Besides EDTFParseException, edtf lets TypeError and AttributeError escape
     # on some malformed input ("/..", "2025-1X"): all of them mean "not EDTF".
     except Exception:

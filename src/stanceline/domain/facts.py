@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from stanceline.domain.dates import parse_effective_date
 
 
 class FactKind(StrEnum):
@@ -81,6 +83,13 @@ class Source(BaseModel):
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     published: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
     quote: Text | None = None
+
+    @field_validator("published")
+    @classmethod
+    def _published_is_a_real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_effective_date(value)  # an impossible day raises a ValueError
+        return value
 
 
 class Details(BaseModel):

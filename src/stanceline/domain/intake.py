@@ -71,7 +71,7 @@ def derived_id(digest: str) -> str:
 def _first_error(error: ValidationError, prefix: str = "") -> FieldError:
     first = error.errors()[0]
     field = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     return FieldError(field or prefix or "fact", message)
@@ -119,11 +119,9 @@ def import_schema() -> dict[str, Any]:
         details = details_model(kind).model_json_schema()
         definitions.update(details.pop("$defs", {}))
         details.pop("title", None)
-        rules.append(
-            {
-                "if": {"properties": {"kind": {"const": kind.value}}},
-                "then": {"properties": {"details": details}},
-            }
-        )
+        then: dict[str, Any] = {"properties": {"details": details}}
+        if details.get("required"):
+            then["required"] = ["details"]
+        rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
     schema["allOf"] = rules
     return schema

@@ -136,7 +136,8 @@ def _sanctions_answer(occurrences: Sequence[Occurrence], on: date) -> Answer:
     behind = max(
         (b for a, b in solved if a.value == value and b is not None), key=_order, default=None
     )
-    facts = [f for a in answers for f in a.facts]
+    # A measure certainly at another value than the whole cannot have set it.
+    facts = [f for a in answers if a.value == value or len(a.possible) > 1 for f in a.facts]
     if behind is not None:
         facts.remove(behind.fact_id)
         facts.insert(0, behind.fact_id)

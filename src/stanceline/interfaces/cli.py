@@ -214,9 +214,12 @@ def record(
     if fact_id:
         raw["id"] = fact_id
     try:
-        click.echo(_app().record_fact(raw, by=by))
+        result = _app().record_fact(raw, by=by)
     except FieldError as error:
         raise click.ClickException(f"{_option_name(error.field)}: {error.message}") from None
+    click.echo(result.fact_ids[0])
+    if result.already_present:
+        click.echo("already present: nothing new was recorded", err=True)
 
 
 def _option_name(field: str) -> str:

@@ -20,6 +20,11 @@ UNCERTAIN_NOTE = (
 )
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 fact', '2 facts'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def cell(answer: SummaryReport) -> str:
     """A value, marked '?' with its alternatives when uncertain."""
     if not answer.alternatives:
@@ -69,7 +74,7 @@ def world_text(reports: Sequence[StanceReport], on: str) -> str:
         [r.actor, r.actor_name, cell(r.summary), *(cell(r.components[c.value]) for c in Component)]
         for r in reports
     ]
-    lines = [f"World on {on} ({len(reports)} actors)", "", table(header, rows)]
+    lines = [f"World on {on} ({plural(len(reports), 'actor')})", "", table(header, rows)]
     if _uncertain(reports):
         lines += ["", UNCERTAIN_NOTE]
     return "\n".join(lines)
@@ -100,7 +105,8 @@ def history_text(report: HistoryReport) -> str:
     """Every fact of an actor in effective-date order, each with its source."""
     if not report.entries:
         return f"{report.actor_name} ({report.actor}): no facts recorded."
-    lines = [f"History of {report.actor_name} ({report.actor}): {len(report.entries)} facts", ""]
+    count = plural(len(report.entries), "fact")
+    lines = [f"History of {report.actor_name} ({report.actor}): {count}", ""]
     rows = []
     for e in report.entries:
         date = e.date + (" *" if e.order_uncertain else "")
