@@ -108,6 +108,7 @@ class _Lazy:
         if self._app is None:
             catalogue = ActorCatalogue.with_extension(self.actors_file)
             self._app = Stanceline(self.store, catalogue)
+            click.get_current_context().call_on_close(self._app.close)
         return self._app
 
 
