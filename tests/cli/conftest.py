@@ -1,0 +1,65 @@
+"""CLI set-up: CliRunner against the real command group, each test with its own store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from stanceline.application import Stanceline
+from stanceline.interfaces.cli import cli
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl"
+# The environment a test starts from: no store or catalogue from the developer's shell.
+CLEAN_ENV: dict[str, str | None] = {
+    "STANCELINE_STORE": None,
+    "STANCELINE_ACTORS": None,
+    "STANCELINE_USER": "cli-tests",
+}
+
+Run = Callable[..., Result]
+
+
+def invoke(args: list[str], env: Mapping[str, str | None] | None = None) -> Result:
+    """Run the CLI in-process with a clean environment (plus `env`)."""
+    return CliRunner().invoke(cli, args, env={**CLEAN_ENV, **(env or {})})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    """This test's store URL."""
+    return f"sqlite:///{tmp_path}/s.db"
+
+
+@pytest.fixture
+def run(store: str) -> Run:
+    """Run `stanceline --store STORE ARGS...`; keyword `env` adds environment variables."""
+
+    def run_(*args: str | Path, env: Mapping[str, str | None] | None = None) -> Result:
+        return invoke(["--store", store, *map(str, args)], env)
+
+    return run_
+
+
+@pytest.fixture
+def seeded(run: Run) -> Run:
+    """`run`, on a store that holds the fixtures."""
+    result = run("load", FIXTURES)
+    assert result.exit_code == 0, result.output
+    return run
+
+
+@pytest.fixture
+def open_store(store: str) -> Iterator[Callable[[], Stanceline]]:
+    """Open the test's store directly, to look inside; every app opened is closed."""
+    apps: list[Stanceline] = []
+
+    def open_() -> Stanceline:
+        apps.append(Stanceline(store))
+        return apps[-1]
+
+    yield open_
+    for app in apps:
+        app.close()

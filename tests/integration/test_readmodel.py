@@ -1,0 +1,235 @@
+"""The persistent read model: kept at the end of the log, caught up, equal to a rebuild."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from stanceline.application import Stanceline
+from stanceline.application.reports import LoadResult
+from stanceline.domain.events import fact_event
+from stanceline.domain.intake import validate_fact
+from tests.integration.conftest import AppFactory, event_count, fact, write_jsonl
+from tests.strategies import import_files
+
+Snapshot = tuple[list[tuple[Any, ...]], int]
+
+
+def snapshot(app: Stanceline) -> Snapshot:
+    """Every row of the stance_facts table, and the tracking position."""
+    with app.view.datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT * FROM stance_facts ORDER BY position")
+        rows = [tuple(row) for row in cursor.fetchall()]
+    return rows, app.view.position()
+
+
+def answers(app: Stanceline) -> list[list[dict[str, Any]]]:
+    days = [date(2000, 1, 1), date(2010, 6, 15), date(2025, 4, 10), date(2026, 12, 31)]
+    return [[r.model_dump(mode="json") for r in app.world(day)] for day in days]
+
+
+def store_behind_the_projection(app: Stanceline, raw: dict[str, Any]) -> str:
+    """Write a fact's event to the log without projecting it, as a writer that died would."""
+    valid = validate_fact(raw, app.catalogue)
+    event = fact_event(
+        valid.fact_id, valid.content, recorded_at=datetime.now(UTC), recorded_by="gone"
+    )
+    app.save(event)
+    return valid.fact_id
+
+
+def test_after_a_load_the_read_model_is_at_the_end_of_the_log(loaded_app: Stanceline) -> None:
+    assert loaded_app.view.position() == loaded_app.recorder.max_notification_id() == 14
+
+
+def test_an_empty_store_has_position_zero(app: Stanceline) -> None:
+    assert app.view.position() == event_count(app) == 0
+    assert app.world(date(2025, 7, 4)) == []
+
+
+def test_each_row_is_at_the_log_position_of_its_event(loaded_app: Stanceline) -> None:
+    notifications = loaded_app.recorder.select_notifications(start=1, limit=100)
+    rows, position = snapshot(loaded_app)
+
+    assert position == notifications[-1].id
+    assert [(row[0], row[1]) for row in rows] == [
+        (str(n.originator_id), n.id) for n in notifications
+    ]
+
+
+def test_queries_read_only_the_part_of_the_log_after_the_tracking_position(
+    loaded_app: Stanceline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts: list[int] = []
+    select = loaded_app.recorder.select_notifications
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        starts.append(kwargs["start"])
+        found = select(*args, **kwargs)
+        assert found == [], "a query read events the read model already held"
+        return found
+
+    monkeypatch.setattr(loaded_app.recorder, "select_notifications", spy)
+
+    loaded_app.stance("RUS", date(2025, 7, 4))
+    loaded_app.world(date(2025, 7, 4))
+    loaded_app.history("RUS")
+
+    assert starts == [15, 15, 15]
+
+
+def test_a_second_instance_sees_facts_recorded_by_the_first(make_app: AppFactory) -> None:
+    first, second = make_app(), make_app()
+    assert second.world(date(2025, 7, 4)) == []
+
+    first.record_fact(fact(kind="formal_recognition_granted", date="2025-07-03"))
+
+    russia = second.stance("RUS", date(2025, 7, 4))
+    assert russia.summary.value == "recognized"
+    assert second.view.position() == 1
+    assert [r.actor for r in second.world(date(2025, 7, 4))] == ["RUS"]
+
+
+def test_two_instances_recording_in_turn_see_every_fact_once(make_app: AppFactory) -> None:
+    first, second = make_app(), make_app()
+
+    [a] = first.record_fact(fact(summary="told to the first")).fact_ids
+    [b] = second.record_fact(fact(summary="told to the second")).fact_ids
+    again = first.record_fact(fact(summary="told to the second"))
+
+    assert (again.fact_ids, again.recorded, again.already_present) == ([b], 0, 1)
+    assert event_count(first) == 2
+    assert [r.fact_id for r in first.view.facts_of("RUS")] == [a, b]
+    assert snapshot(first) == snapshot(second)
+
+
+def test_events_the_read_model_missed_are_projected_by_the_next_query(
+    make_app: AppFactory,
+) -> None:
+    writer, reader = make_app(), make_app()
+    writer.record_fact(fact(kind="terrorist_designation_imposed", date="2003"))
+    lifted = store_behind_the_projection(
+        writer, fact(kind="terrorist_designation_lifted", date="2025-04-17")
+    )
+    assert (reader.view.position(), event_count(reader)) == (1, 2)
+
+    designation = reader.stance("RUS", date(2025, 5, 1)).components["designation"]
+
+    assert designation.value == "not_designated"
+    assert designation.facts == [lifted]
+    assert reader.view.position() == 2
+
+
+def test_a_fact_the_read_model_missed_is_still_found_already_present(app: Stanceline) -> None:
+    raw = fact(summary="written but never projected")
+    store_behind_the_projection(app, raw)
+
+    result = app.record_fact(raw)
+
+    assert (result.recorded, result.already_present) == (0, 1)
+    assert event_count(app) == 1
+    assert app.view.position() == 1
+
+
+def test_concurrent_loads_of_overlapping_files_record_every_fact_once(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    parts = [range(120), range(60, 180), range(40, 160)]
+    paths = [
+        write_jsonl(tmp_path / f"part-{n}.jsonl", [fact(summary=f"s{i}") for i in part])
+        for n, part in enumerate(parts)
+    ]
+    apps = [make_app() for _ in paths]
+    results: dict[int, LoadResult] = {}
+    errors: list[BaseException] = []
+
+    def load(number: int) -> None:
+        try:
+            results[number] = apps[number].load_file(paths[number])
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(len(paths))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(r.recorded for r in results.values()) == 180
+    assert all(r.recorded + r.already_present == 120 for r in results.values())
+    rows, position = snapshot(apps[0])
+    assert position == event_count(apps[0]) == len(rows) == 180
+    assert len({row[0] for row in rows}) == 180
+
+
+def test_resetting_and_catching_up_gives_the_same_read_model(
+    loaded_app: Stanceline, tmp_path: Path
+) -> None:
+    loaded_app.load_file(write_jsonl(tmp_path / "more.jsonl", [fact(), fact(summary="two")]))
+    before = snapshot(loaded_app)
+
+    loaded_app.view.reset()
+    assert snapshot(loaded_app) == ([], 0)
+    loaded_app.catch_up()
+
+    assert snapshot(loaded_app) == before
+
+
+def test_rebuild_gives_exactly_the_read_model_incremental_updates_gave(
+    loaded_app: Stanceline, tmp_path: Path
+) -> None:
+    loaded_app.load_file(write_jsonl(tmp_path / "more.jsonl", [fact(), fact(summary="two")]))
+    before, answered = snapshot(loaded_app), answers(loaded_app)
+
+    count = loaded_app.rebuild()
+
+    assert count == 16
+    assert snapshot(loaded_app) == before
+    assert answers(loaded_app) == answered
+
+
+def _load_in_files(app: Stanceline, folder: Path, files: list[list[dict[str, Any]]]) -> None:
+    for number, facts in enumerate(files):
+        app.load_file(write_jsonl(folder / f"part-{number}.jsonl", facts))
+
+
+@settings(max_examples=15)
+@given(files=import_files(max_size=6))
+def test_law_the_incremental_read_model_equals_one_caught_up_from_zero(
+    files: list[list[dict[str, Any]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = Stanceline(f"sqlite:///{Path(folder) / 's.db'}")
+        try:
+            _load_in_files(app, Path(folder), files)
+            before, answered = snapshot(app), answers(app)
+            app.view.reset()
+            app.catch_up()
+            assert snapshot(app) == before
+            assert answers(app) == answered
+        finally:
+            app.close()
+
+
+@settings(max_examples=15)
+@given(files=import_files(max_size=6))
+def test_law_the_incremental_read_model_equals_a_rebuild(
+    files: list[list[dict[str, Any]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = Stanceline(f"sqlite:///{Path(folder) / 's.db'}")
+        try:
+            _load_in_files(app, Path(folder), files)
+            before = snapshot(app)
+            count = app.rebuild()
+            assert snapshot(app) == before
+            assert count == len(before[0])
+        finally:
+            app.close()
