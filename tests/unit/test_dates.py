@@ -320,3 +320,12 @@ def test_the_direct_reading_of_plain_forms_agrees_with_edtf(text: str) -> None:
     direct = dates._simple_bounds(parts)
     if direct is not None:
         assert direct == dates._edtf_bounds(text)
+
+
+@pytest.mark.parametrize("text", ["2025-04-1X", "2025-1X-01", "2025-04-0X", "2025-1X"])
+def test_partly_unspecified_digits_are_refused_quietly(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(InvalidDateError, match="not"):
+        parse_effective_date(text)
+    assert capsys.readouterr().out == ""

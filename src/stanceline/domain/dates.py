@@ -92,6 +92,8 @@ def _edtf_bounds(text: str) -> tuple[_Range, _Range]:
     start, end = _endpoints(_parse(text), text)
     try:
         return _bounds(start, MIN_DAY), _bounds(end, MAX_DAY)
+    except InvalidDateError:
+        raise
     except ValueError:
         # edtf parses some partly unspecified days ("2025-04-1X") it cannot bound.
         raise InvalidDateError(
