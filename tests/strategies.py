@@ -73,3 +73,284 @@ def small_ranges(draw: st.DrawFn, max_days: int = 7) -> tuple[str, datetime.date
     single = start == end and draw(st.booleans())
     text = start.isoformat() if single else f"{start.isoformat()}/{end.isoformat()}"
     return text, start, end
+
+
+# Import lines
+
+IMPORT_ACTORS = ("RUS", "CHN", "USA", "PAK", "IRN", "EU", "UN")
+IMPORT_FIRST_DAY = datetime.date(2000, 1, 1)
+IMPORT_LAST_DAY = datetime.date(2026, 12, 31)
+IMPORT_LEVELS = ("charge_d_affaires", "ambassador")
+IMPORT_MEASURES = ("taliban_officials", "travel_ban")
+_NO_DETAILS: st.SearchStrategy[dict[str, str]] = st.just({})
+SHORT_SUMMARIES = st.text("abcdefgh xyz", min_size=1, max_size=12).map(str.strip).filter(bool)
+# Each kind with the details it accepts (DESIGN §4).
+IMPORT_DETAILS: dict[str, st.SearchStrategy[dict[str, str]]] = {
+    "terrorist_designation_imposed": _NO_DETAILS,
+    "terrorist_designation_lifted": _NO_DETAILS,
+    "taliban_envoy_accepted": st.one_of(
+        _NO_DETAILS, st.fixed_dictionaries({"level": st.sampled_from(IMPORT_LEVELS)})
+    ),
+    "ambassador_credentials_accepted": _NO_DETAILS,
+    "taliban_mission_closed": _NO_DETAILS,
+    "envoy_posted_to_kabul": st.fixed_dictionaries({"level": st.sampled_from(IMPORT_LEVELS)}),
+    "kabul_mission_closed": _NO_DETAILS,
+    "formal_recognition_granted": _NO_DETAILS,
+    "recognition_withdrawn": _NO_DETAILS,
+    "sanctions_imposed": st.fixed_dictionaries({"measure": st.sampled_from(IMPORT_MEASURES)}),
+    "sanctions_lifted": st.fixed_dictionaries({"measure": st.sampled_from(IMPORT_MEASURES)}),
+    "assets_frozen": _NO_DETAILS,
+    "assets_unfrozen": _NO_DETAILS,
+    "stance_stated": _NO_DETAILS,
+}
+
+
+def import_days() -> st.SearchStrategy[datetime.date]:
+    """Calendar days in the years 2000 to 2026, where the facts of the laws live."""
+    return st.dates(IMPORT_FIRST_DAY, IMPORT_LAST_DAY)
+
+
+@st.composite
+def import_dates(draw: st.DrawFn) -> str:
+    """An EDTF day, month, year or interval of those in 2000-2026: "2024-03-05/2024-07"."""
+    precision = st.sampled_from(sorted(PRECISIONS))
+    if draw(st.booleans()):
+        return written(draw(import_days()), draw(precision))
+    first, second = sorted(draw(st.tuples(import_days(), import_days())))
+    return f"{written(first, draw(precision))}/{written(second, draw(precision))}"
+
+
+@st.composite
+def import_lines(draw: st.DrawFn) -> dict[str, object]:
+    """One valid fact of the import format, without an id (so its id derives from content)."""
+    kind = draw(st.sampled_from(sorted(IMPORT_DETAILS)))
+    return {
+        "kind": kind,
+        "actor": draw(st.sampled_from(IMPORT_ACTORS)),
+        "date": draw(import_dates()),
+        "summary": draw(SHORT_SUMMARIES),
+        "source": {"title": draw(st.sampled_from(("Clash Report", "Reuters", "TASS")))},
+        "details": draw(IMPORT_DETAILS[kind]),
+    }
+
+
+def import_fact_sets(max_size: int = 8) -> st.SearchStrategy[list[dict[str, object]]]:
+    """A small list of import lines (duplicates allowed: they are one fact)."""
+    return st.lists(import_lines(), min_size=1, max_size=max_size)
+
+
+@st.composite
+def import_files(draw: st.DrawFn, max_size: int = 8) -> list[list[dict[str, object]]]:
+    """A fact set split into 1 to 3 consecutive files (a file may be empty)."""
+    facts = draw(import_fact_sets(max_size))
+    cuts = sorted(draw(st.lists(st.integers(0, len(facts)), min_size=0, max_size=2)))
+    bounds = [0, *cuts, len(facts)]
+    return [facts[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+
+
+# Facts
+
+from dataclasses import replace  # noqa: E402
+from datetime import timedelta as _timedelta  # noqa: E402
+
+from stanceline.domain.facts import (  # noqa: E402
+    VALUES,
+    Component,
+    FactContent,
+    FactKind,
+    Level,
+    Source,
+)
+from stanceline.domain.stance import Occurrence  # noqa: E402
+
+# Small facts live in a short window, so a brute-force enumeration of their days stays cheap.
+FACT_WINDOW_START = datetime.date(2025, 4, 1)
+FACT_WINDOW_DAYS = 10
+MEASURES = ("travel_ban", "arms_embargo")
+SUMMARY_COMPONENTS = (
+    Component.RECOGNITION,
+    Component.TALIBAN_ENVOY,
+    Component.ENVOY_TO_KABUL,
+    Component.DESIGNATION,
+)
+ACTOR_CODES = ("RUS", "CHN", "ARE", "USA", "GBR", "TUR", "UN", "EU", "XKX")
+
+
+def range_text(earliest: datetime.date, latest: datetime.date) -> str:
+    """The EDTF text of a day or a day interval."""
+    if earliest == latest:
+        return earliest.isoformat()
+    return f"{earliest.isoformat()}/{latest.isoformat()}"
+
+
+def query_days(slack: int = 2, length: int = FACT_WINDOW_DAYS) -> st.SearchStrategy[datetime.date]:
+    """Days in and just around the fact window."""
+    first = FACT_WINDOW_START - _timedelta(days=slack)
+    return st.dates(first, FACT_WINDOW_START + _timedelta(days=length - 1 + slack))
+
+
+@st.composite
+def occurrences(
+    draw: st.DrawFn,
+    components: tuple[Component, ...] = tuple(Component),
+    min_size: int = 1,
+    max_size: int = 5,
+    max_span: int = 4,
+) -> list[Occurrence]:
+    """Facts of `components` with ranges of at most `max_span` days inside the window.
+
+    Positions are distinct; sanctions facts name one of MEASURES.
+    """
+    count = draw(st.integers(min_size, max_size))
+    positions = draw(st.lists(st.integers(1, 99), min_size=count, max_size=count, unique=True))
+    facts = []
+    for index, position in enumerate(positions):
+        component = draw(st.sampled_from(components))
+        value = draw(st.sampled_from(VALUES[component]))
+        measure = draw(st.sampled_from(MEASURES)) if component is Component.SANCTIONS else None
+        span = draw(st.integers(0, max_span - 1))
+        offset = draw(st.integers(0, FACT_WINDOW_DAYS - span - 1))
+        earliest = FACT_WINDOW_START + _timedelta(days=offset)
+        latest = earliest + _timedelta(days=span)
+        text = range_text(earliest, latest)
+        facts.append(
+            Occurrence(f"fact-{index}", component, value, earliest, latest, position, text, measure)
+        )
+    return facts
+
+
+# A window long enough for three disjoint ranges of up to four days, with gaps.
+DISJOINT_WINDOW_DAYS = 26
+
+
+@st.composite
+def disjoint_occurrences(
+    draw: st.DrawFn, components: tuple[Component, ...] = tuple(Component), max_per_key: int = 3
+) -> list[Occurrence]:
+    """Facts whose ranges never share a day with another fact of the same (component, measure).
+
+    Positions are 1..n in list order.
+    """
+    keys = [
+        (component, measure)
+        for component in components
+        for measure in (MEASURES if component is Component.SANCTIONS else (None,))
+    ]
+    chosen = draw(st.lists(st.sampled_from(keys), min_size=1, max_size=3, unique=True))
+    facts: list[Occurrence] = []
+    for component, measure in chosen:
+        start = FACT_WINDOW_START + _timedelta(days=draw(st.integers(0, 3)))
+        for _ in range(draw(st.integers(1, max_per_key))):
+            latest = start + _timedelta(days=draw(st.integers(0, 3)))
+            value = draw(st.sampled_from(VALUES[component]))
+            index = len(facts)
+            text = range_text(start, latest)
+            fact = Occurrence(f"fact-{index}", component, value, start, latest, index + 1, text)
+            facts.append(replace(fact, measure=measure))
+            start = latest + _timedelta(days=1 + draw(st.integers(0, 2)))
+    return facts
+
+
+def texts(max_size: int = 40) -> st.SearchStrategy[str]:
+    """Non-empty text without surrounding whitespace (what a `Text` field keeps)."""
+    return st.text(min_size=1, max_size=max_size).map(str.strip).filter(bool)
+
+
+def measure_codes() -> st.SearchStrategy[str]:
+    """Sanctions measure codes such as `officials_travel_ban`."""
+    return st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True)
+
+
+def fact_ids() -> st.SearchStrategy[str]:
+    """Fact ids as the import format allows them."""
+    return st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,30}", fullmatch=True)
+
+
+@st.composite
+def sources(draw: st.DrawFn) -> Source:
+    """A source with a title and any of the optional fields."""
+    optional = st.none() | texts()
+    url = st.none() | st.builds(
+        lambda scheme, rest: f"{scheme}://{rest}",
+        st.sampled_from(("http", "https")),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789./-_?=&%", min_size=1, max_size=30),
+    )
+    precision = st.sampled_from(sorted(PRECISIONS.values()))
+    published = st.none() | st.builds(lambda day, n: day.isoformat()[:n], days(), precision)
+    return Source(
+        title=draw(texts()),
+        publisher=draw(optional),
+        url=draw(url),
+        published=draw(published),
+        quote=draw(optional),
+    )
+
+
+@st.composite
+def details_for(draw: st.DrawFn, kind: FactKind) -> dict[str, str]:
+    """Valid import-format details for a kind (an envoy's level may be left to its default)."""
+    if kind is FactKind.TALIBAN_ENVOY_ACCEPTED:
+        levels = st.sampled_from([level.value for level in Level])
+        return draw(st.just({}) | st.fixed_dictionaries({"level": levels}))
+    if kind is FactKind.ENVOY_POSTED_TO_KABUL:
+        return {"level": draw(st.sampled_from([level.value for level in Level]))}
+    if kind in (FactKind.SANCTIONS_IMPOSED, FactKind.SANCTIONS_LIFTED):
+        return {"measure": draw(measure_codes())}
+    return {}
+
+
+@st.composite
+def fact_contents(draw: st.DrawFn, kind: FactKind | None = None) -> FactContent:
+    """Validated fact content of `kind` (any kind when None)."""
+    kind = kind if kind is not None else draw(st.sampled_from(FactKind))
+    content = FactContent(
+        kind=kind,
+        actor=draw(st.sampled_from(ACTOR_CODES)),
+        date=draw(edtf_dates()),
+        summary=draw(texts()),
+        source=draw(sources()),
+        details=draw(details_for(kind)),
+    )
+    # The stored content carries the details as the kind's model writes them.
+    return content.model_copy(update={"details": content.typed_details().model_dump(mode="json")})
+
+
+# Facts: history steps
+
+from stanceline.domain.history import Step  # noqa: E402
+
+
+@st.composite
+def steps(draw: st.DrawFn, max_size: int = 6) -> list[Step]:
+    """History steps of small facts (as `occurrences`), some of them statements."""
+    facts = draw(occurrences(min_size=0, max_size=max_size))
+    result = []
+    for fact in facts:
+        statement = draw(st.integers(0, 4)) == 0
+        result.append(
+            Step(
+                fact_id=fact.fact_id,
+                edtf=fact.edtf,
+                earliest=fact.earliest,
+                latest=fact.latest,
+                position=fact.position,
+                component=None if statement else fact.component,
+                value=None if statement else fact.value,
+                measure=None if statement else fact.measure,
+            )
+        )
+    return draw(st.permutations(result))
+
+
+# Facts: query days near the facts' own boundaries, where the rules change
+
+
+def query_days_near(facts: list[Occurrence]) -> st.SearchStrategy[datetime.date]:
+    """Any day around the window, or (more often) a day at or next to a fact's range end."""
+    one = _timedelta(days=1)
+    edges = sorted(
+        {day for f in facts for day in (f.earliest - one, f.earliest, f.latest, f.latest + one)}
+    )
+    if not edges:
+        return query_days()
+    return st.one_of(query_days(), st.sampled_from(edges), st.sampled_from(edges))

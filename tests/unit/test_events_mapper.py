@@ -1,0 +1,194 @@
+"""Stored events: one class per fact kind, mapped by stable topic (DESIGN §4, §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+import pytest
+from eventsourcing.persistence import StoredEvent
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stanceline.application.mapper import PydanticMapper, StoredEventError
+from stanceline.domain import events
+from stanceline.domain.events import (
+    EVENT_TYPES,
+    FACT_EVENTS,
+    TOPIC_ALIASES,
+    FactRecorded,
+    TerroristDesignationLifted,
+    event_class,
+    fact_event,
+)
+from stanceline.domain.facts import FactContent, FactKind, Source
+from stanceline.errors import StancelineError
+from tests.strategies import fact_contents, fact_ids, texts
+
+MAPPER = PydanticMapper()
+RECORDED_AT = datetime(2025, 7, 4, 12, 30, 15, 123456, tzinfo=UTC)
+
+
+def recorded_times() -> st.SearchStrategy[datetime]:
+    """Recorded times: UTC, as the engine sets them, or another fixed offset."""
+    minutes = st.integers(-14 * 60, 14 * 60)
+    offsets = minutes.map(lambda n: timezone(timedelta(minutes=n)))
+    return st.datetimes(
+        min_value=datetime(1970, 1, 1),
+        max_value=datetime(2100, 12, 31),
+        timezones=st.just(UTC) | offsets,
+    )
+
+
+def lifted(fact_id: str = "ru-lifted") -> FactRecorded:
+    content = FactContent(
+        kind=FactKind.TERRORIST_DESIGNATION_LIFTED,
+        actor="RUS",
+        date="2025-04",
+        summary="Russia lifts its 2003 designation of the Taliban",
+        source=Source(title="Clash Report", published="2025-07-04"),
+    )
+    return fact_event(fact_id, content, recorded_at=RECORDED_AT, recorded_by="loader")
+
+
+def round_trip(event: FactRecorded) -> FactRecorded:
+    loaded = MAPPER.to_domain_event(MAPPER.to_stored_event(event))
+    assert isinstance(loaded, FactRecorded)
+    return loaded
+
+
+def test_every_kind_has_its_event_class() -> None:
+    assert set(FACT_EVENTS) == set(FactKind)
+    for kind, cls in FACT_EVENTS.items():
+        assert cls.KIND is kind
+        assert event_class(cls.TOPIC) is cls
+
+
+@pytest.mark.parametrize("kind", list(FACT_EVENTS))
+@given(data=st.data())
+def test_every_kind_survives_the_mapper(kind: FactKind, data: st.DataObject) -> None:
+    content = data.draw(fact_contents(kind), label="content")
+    fact_id = data.draw(fact_ids(), label="fact_id")
+    recorded_at = data.draw(recorded_times(), label="recorded_at")
+    recorded_by = data.draw(texts(), label="recorded_by")
+    event = fact_event(fact_id, content, recorded_at=recorded_at, recorded_by=recorded_by)
+    assert type(event) is FACT_EVENTS[kind]
+
+    stored = MAPPER.to_stored_event(event)
+    loaded = round_trip(event)
+
+    assert stored.topic == f"stanceline:{type(event).__name__}"
+    assert stored.originator_id == fact_id
+    assert stored.originator_version == 1
+    assert type(loaded) is type(event)
+    assert loaded == event
+    assert loaded.fact_id == fact_id
+    assert loaded.timestamp == recorded_at
+    assert loaded.content() == event.content() == content
+
+
+@pytest.mark.parametrize("cls", list(FACT_EVENTS.values()), ids=lambda cls: cls.__name__)
+def test_the_stored_topic_names_the_class_and_no_module(cls: type[FactRecorded]) -> None:
+    topic = cls.TOPIC
+    assert topic == f"stanceline:{cls.__name__}"
+    assert "." not in topic
+    assert cls.__module__ not in topic
+
+
+def test_a_stored_event_carries_the_topic_and_no_python_location() -> None:
+    stored = MAPPER.to_stored_event(lifted())
+    assert stored.topic == "stanceline:TerroristDesignationLifted"
+    assert b"stanceline.domain" not in stored.state
+    state = orjson.loads(stored.state)
+    assert "originator_id" not in state
+    assert state["actor"] == "RUS"
+    assert state["date"] == "2025-04"
+
+
+def test_the_topics_are_distinct() -> None:
+    topics = [cls.TOPIC for cls in FACT_EVENTS.values()]
+    assert len(set(topics)) == len(topics)
+    assert set(EVENT_TYPES) == set(topics)
+
+
+def stored(topic: str, state: bytes | None = None) -> StoredEvent:
+    original = MAPPER.to_stored_event(lifted())
+    return StoredEvent(
+        originator_id=original.originator_id,
+        originator_version=original.originator_version,
+        topic=topic,
+        state=original.state if state is None else state,
+    )
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "stanceline:TerroristDesignationSuspended",
+        "stanceline.domain.events:TerroristDesignationLifted",
+        "TerroristDesignationLifted",
+        "",
+    ],
+)
+def test_an_unknown_topic_is_a_stored_event_error(topic: str) -> None:
+    with pytest.raises(StoredEventError, match="unknown type") as caught:
+        MAPPER.to_domain_event(stored(topic))
+    assert isinstance(caught.value, StancelineError)
+    assert "ru-lifted" in str(caught.value)
+
+
+def test_a_state_that_does_not_validate_is_a_stored_event_error() -> None:
+    state = orjson.loads(stored("stanceline:TerroristDesignationLifted").state)
+    del state["actor"]
+    with pytest.raises(StoredEventError, match="does not validate"):
+        MAPPER.to_domain_event(stored("stanceline:TerroristDesignationLifted", orjson.dumps(state)))
+
+
+@pytest.fixture
+def moved_class() -> Iterator[type[FactRecorded]]:
+    """TerroristDesignationLifted, renamed and moved to another module for the test."""
+    cls = TerroristDesignationLifted
+    saved = cls.__module__, cls.__qualname__, cls.__name__
+    # pytest's monkeypatch cannot undo __qualname__ (not in the class __dict__): restore by hand.
+    cls.__module__ = "stanceline.legacy.facts"
+    cls.__qualname__ = cls.__name__ = "DesignationRemoved"
+    try:
+        yield cls
+    finally:
+        cls.__module__, cls.__qualname__, cls.__name__ = saved
+
+
+def test_an_event_stored_under_its_topic_loads_after_the_class_moves(
+    moved_class: type[FactRecorded],
+) -> None:
+    event = lifted()
+    stored_before = StoredEvent(
+        originator_id="ru-lifted",
+        originator_version=1,
+        topic="stanceline:TerroristDesignationLifted",
+        state=MAPPER.to_stored_event(event).state,
+    )
+    assert moved_class.__qualname__ == "DesignationRemoved"
+
+    loaded = MAPPER.to_domain_event(stored_before)
+    assert type(loaded) is moved_class
+    assert loaded == event
+    # New events of the moved class are still stored under the released topic.
+    assert MAPPER.to_stored_event(event).topic == "stanceline:TerroristDesignationLifted"
+
+
+def test_a_registered_alias_loads_events_stored_under_the_old_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = "stanceline:TerroristDesignationSuspended"
+    with pytest.raises(StoredEventError):
+        MAPPER.to_domain_event(stored(old))
+
+    monkeypatch.setitem(TOPIC_ALIASES, old, "stanceline:TerroristDesignationLifted")
+    assert events.TOPIC_ALIASES[old] == "stanceline:TerroristDesignationLifted"
+    loaded = MAPPER.to_domain_event(stored(old))
+    assert type(loaded) is TerroristDesignationLifted
+    assert loaded == lifted()
+    # Stored again, it takes the current topic.
+    assert MAPPER.to_stored_event(loaded).topic == "stanceline:TerroristDesignationLifted"
