@@ -192,3 +192,23 @@ def test_a_registered_alias_loads_events_stored_under_the_old_topic(
     assert loaded == lifted()
     # Stored again, it takes the current topic.
     assert MAPPER.to_stored_event(loaded).topic == "stanceline:TerroristDesignationLifted"
+
+
+def test_a_new_fact_carries_the_chain_hash_of_its_content() -> None:
+    event = lifted()
+    assert event.chain == event.digest("")
+    assert len(event.chain) == 64
+
+
+@given(summary=texts())
+def test_any_change_of_content_changes_the_chain(summary: str) -> None:
+    event = lifted()
+    edited = event.model_copy(update={"summary": summary + " (edited)"})
+    assert edited.digest("") != event.chain
+    assert event.digest("x" * 64) != event.chain  # linked to the previous event
+
+
+def test_the_chain_survives_the_mapper() -> None:
+    event = lifted()
+    assert round_trip(event).chain == event.chain
+    assert round_trip(event).digest("") == event.chain

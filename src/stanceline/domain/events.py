@@ -1,15 +1,18 @@
 """Stored domain events: one class per fact kind, each with a stable topic.
 
 Each fact is its own stream (originator id = fact id); the first event of the
-stream is the fact itself. The topic, not the Python location, names a stored
+stream is the fact itself. Every event carries `chain`, a hash over the previous
+event's chain and its own content, so an edited stored event no longer matches. The topic, not the Python location, names a stored
 event, so moving or renaming a class never orphans what is stored. A topic once
 released is never changed; an old name stays loadable through TOPIC_ALIASES.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,6 +39,22 @@ class DomainEvent(BaseModel):
     originator_version: int
     timestamp: datetime
     recorded_by: str
+    chain: str = ""
+
+    def digest(self, previous: str) -> str:
+        """SHA-256 over the previous event's chain and this event's whole content."""
+        state = self.model_dump(mode="json", exclude={"chain"})
+        canonical = json.dumps(
+            {"topic": self.TOPIC, **state},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256((previous + canonical).encode()).hexdigest()
+
+    def chained(self, previous: str) -> Self:
+        """This event carrying its chain hash, linked to the previous event of its stream."""
+        return self.model_copy(update={"chain": self.digest(previous)})
 
 
 class FactRecorded(DomainEvent):
@@ -204,7 +223,7 @@ def fact_event(
 ) -> FactRecorded:
     """The first event of a fact's stream."""
     cls = FACT_EVENTS[content.kind]
-    return cls(
+    event = cls(
         originator_id=fact_id,
         originator_version=1,
         timestamp=recorded_at,
@@ -215,3 +234,4 @@ def fact_event(
         source=content.source,
         details=content.typed_details(),
     )
+    return event.chained("")
