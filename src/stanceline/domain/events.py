@@ -2,9 +2,10 @@
 
 Each fact is its own stream (originator id = fact id); the first event of the
 stream is the fact itself. Every event carries `chain`, a hash over the previous
-event's chain and its own content, so an edited stored event no longer matches. The topic, not the Python location, names a stored
-event, so moving or renaming a class never orphans what is stored. A topic once
-released is never changed; an old name stays loadable through TOPIC_ALIASES.
+event's chain and its own content, so an edited stored event no longer matches.
+The topic, not the Python location, names a stored event, so moving or renaming
+a class never orphans what is stored. A topic once released is never changed; an
+old name stays loadable through TOPIC_ALIASES.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -207,7 +208,49 @@ FACT_EVENTS: dict[FactKind, type[FactRecorded]] = {
     )
 }
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.TOPIC: cls for cls in FACT_EVENTS.values()}
+
+class FactChanged(DomainEvent):
+    """An event that changes a stored fact; it always says why."""
+
+    reason: str
+    change_id: str
+
+
+class FactCorrected(FactChanged):
+    """A correction: the fields given replace the fact's; the original stays in the log."""
+
+    TOPIC = "stanceline:FactCorrected"
+
+    kind: FactKind | None = None
+    date: str | None = None
+    summary: str | None = None
+    source: Source | None = None
+    details: dict[str, Any] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The corrected fields, as in the import format."""
+        return self.model_dump(
+            mode="json", include={"kind", "date", "summary", "source", "details"}, exclude_none=True
+        )
+
+
+class FactRetracted(FactChanged):
+    """A retraction: from now on the fact no longer counts."""
+
+    TOPIC = "stanceline:FactRetracted"
+
+
+class FactReinstated(FactChanged):
+    """Undoes a retraction."""
+
+    TOPIC = "stanceline:FactReinstated"
+
+
+CHANGE_EVENTS: tuple[type[FactChanged], ...] = (FactCorrected, FactRetracted, FactReinstated)
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.TOPIC: cls for cls in (*FACT_EVENTS.values(), *CHANGE_EVENTS)
+}
 
 # Old topic -> current topic, for stored events whose type was renamed.
 TOPIC_ALIASES: dict[str, str] = {}

@@ -1,0 +1,105 @@
+"""A fact's life: recorded, corrected, retracted, reinstated, folded from its stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from stanceline.domain.events import (
+    DomainEvent,
+    FactChanged,
+    FactCorrected,
+    FactRecorded,
+    FactReinstated,
+    FactRetracted,
+)
+from stanceline.domain.facts import FactContent, details_model
+from stanceline.errors import StancelineError
+
+
+class FactStateError(StancelineError, ValueError):
+    """A change that the fact's current state does not allow (e.g. retracting it twice)."""
+
+
+class UnknownFactError(StancelineError, LookupError):
+    """A fact id that is not in the store."""
+
+
+@dataclass(frozen=True, slots=True)
+class FactState:
+    """A fact as its stream says it is now."""
+
+    fact_id: str
+    content: FactContent
+    version: int
+    chain: str
+    retracted: bool
+    change_ids: frozenset[str] = frozenset()
+
+
+def corrected(content: FactContent, event: FactCorrected) -> FactContent:
+    """The content after a correction (details checked against the resulting kind)."""
+    kind = event.kind or content.kind
+    details = content.details if event.details is None else event.details
+    checked = details_model(kind).model_validate(details).model_dump(mode="json")
+    return content.model_copy(
+        update={
+            "kind": kind,
+            "date": event.date or content.date,
+            "summary": event.summary or content.summary,
+            "source": event.source or content.source,
+            "details": checked,
+        }
+    )
+
+
+def evolve(state: FactState | None, event: DomainEvent) -> FactState:
+    """One step of the fold."""
+    if isinstance(event, FactRecorded):
+        return FactState(event.fact_id, event.content(), 1, event.chain, retracted=False)
+    if state is None or not isinstance(event, FactChanged):
+        raise FactStateError(f"event {event.TOPIC} cannot start fact {event.originator_id!r}")
+    state = replace(
+        state,
+        version=event.originator_version,
+        chain=event.chain,
+        change_ids=state.change_ids | {event.change_id},
+    )
+    if isinstance(event, FactCorrected):
+        return replace(state, content=corrected(state.content, event))
+    return replace(state, retracted=isinstance(event, FactRetracted))
+
+
+def fold(events: Iterable[DomainEvent]) -> FactState | None:
+    """The fact's current state (None for an empty stream)."""
+    state = None
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def check_can_correct(state: FactState) -> None:
+    """A retracted fact must be reinstated before it can be corrected."""
+    if state.retracted:
+        raise FactStateError(
+            f"fact {state.fact_id!r} is retracted: reinstate it before correcting it"
+        )
+
+
+def check_can_retract(state: FactState) -> None:
+    """A fact is retracted at most once at a time."""
+    if state.retracted:
+        raise FactStateError(f"fact {state.fact_id!r} is already retracted")
+
+
+def check_can_reinstate(state: FactState) -> None:
+    """Only a retracted fact can be reinstated."""
+    if not state.retracted:
+        raise FactStateError(f"fact {state.fact_id!r} is not retracted")
+
+
+CHANGE_CHECKS = {
+    FactCorrected: check_can_correct,
+    FactRetracted: check_can_retract,
+    FactReinstated: check_can_reinstate,
+}
