@@ -22,9 +22,9 @@ Snapshot = tuple[list[tuple[Any, ...]], int]
 
 
 def snapshot(app: Stanceline) -> Snapshot:
-    """Every row of the stance_facts table, and the tracking position."""
+    """Every row of the stance_versions table, and the tracking position."""
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT * FROM stance_facts ORDER BY position")
+        cursor.execute("SELECT * FROM stance_versions ORDER BY position")
         rows = [tuple(row) for row in cursor.fetchall()]
     return rows, app.view.position()
 
@@ -58,7 +58,7 @@ def test_each_row_is_at_the_log_position_of_its_event(loaded_app: Stanceline) ->
     rows, position = snapshot(loaded_app)
 
     assert position == notifications[-1].id
-    assert [(row[0], row[1]) for row in rows] == [
+    assert [(row[0], row[2]) for row in rows] == [
         (str(n.originator_id), n.id) for n in notifications
     ]
 

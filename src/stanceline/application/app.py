@@ -6,9 +6,10 @@ import getpass
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
@@ -23,12 +24,33 @@ from stanceline.application.reports import (
 )
 from stanceline.config import parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
-from stanceline.domain.events import FactRecorded, fact_event
+from stanceline.domain.events import (
+    DomainEvent,
+    FactChanged,
+    FactCorrected,
+    FactReinstated,
+    FactRetracted,
+    fact_event,
+)
 from stanceline.domain.history import Step, history
-from stanceline.domain.intake import FieldError, validate_fact
+from stanceline.domain.intake import (
+    ChangeRequest,
+    FieldError,
+    ValidFact,
+    change_event,
+    validate_fact,
+)
+from stanceline.domain.knowledge import parse_known_at
+from stanceline.domain.lifecycle import (
+    FactState,
+    FactStateError,
+    UnknownFactError,
+    evolve,
+    fold,
+)
 from stanceline.domain.stance import stance_on
 from stanceline.errors import ImportFileError, StancelineError, UnknownActorError
-from stanceline.projections.readmodel import FactRow, StanceView, row_for
+from stanceline.projections.readmodel import FactRow, StanceView
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
@@ -83,53 +105,58 @@ class Stanceline(Application[str]):
     def record_facts(
         self, facts: Sequence[NumberedFact], *, by: str | None = None, origin: str = "input"
     ) -> LoadResult:
-        """Record validated facts in one transaction; facts already stored are skipped."""
+        """Record validated facts and changes in one transaction; what is stored is skipped."""
         for _ in range(SAVE_RETRIES):
             self.catch_up()
-            new, present = self._new_facts(facts, origin)
-            recorded_at = datetime.now(UTC)
-            recorded_by = by or default_recorder()
-            events = [
-                fact_event(
-                    f.fact.fact_id, f.fact.content, recorded_at=recorded_at, recorded_by=recorded_by
-                )
-                for f in new
-            ]
+            stored = self.view.hashes(
+                [f.fact.fact_id for f in facts if isinstance(f.fact, ValidFact)]
+            )
+            batch = _Batch(self, origin, stored, datetime.now(UTC), by or default_recorder())
+            for item in facts:
+                batch.add(item)
             try:
-                if events:
-                    self.save(*events)
+                if batch.events:
+                    self.save(*batch.events)
             except IntegrityError:
-                continue  # another writer stored one of these ids first: look again
+                continue  # another writer stored one of these first: look again
             self.catch_up()
             return LoadResult(
-                recorded=len(new),
-                already_present=present,
+                recorded=len(batch.events),
+                already_present=batch.present,
                 fact_ids=[f.fact.fact_id for f in facts],
             )
         raise StoreBusyError(f"{origin}: other writers kept conflicting; nothing was written")
 
-    def _new_facts(
-        self, facts: Sequence[NumberedFact], origin: str
-    ) -> tuple[list[NumberedFact], int]:
-        stored = self.view.hashes([f.fact.fact_id for f in facts])
-        new, present = [], 0
-        for numbered in facts:
-            fact = numbered.fact
-            known = stored.get(fact.fact_id)
-            if known is None:
-                new.append(numbered)
-                stored[fact.fact_id] = fact.content_hash
-            elif known == fact.content_hash:
-                present += 1
-            else:
-                raise ImportFileError(
-                    origin,
-                    numbered.line,
-                    "id",
-                    f"fact {fact.fact_id!r} is already stored with different content "
-                    "(stored facts are never edited: record a correction)",
-                )
-        return new, present
+    def change_fact(self, request: ChangeRequest, *, by: str | None = None) -> FactChanged:
+        """Correct, retract or reinstate one stored fact (FactStateError when not allowed)."""
+        for _ in range(SAVE_RETRIES):
+            state = self.fact_state(request.fact_id)
+            event = change_event(
+                request,
+                state,
+                # Salted with the version: the same command given twice means it twice.
+                change_id=request.change_id(salt=f"v{state.version}"),
+                recorded_at=datetime.now(UTC),
+                recorded_by=by or default_recorder(),
+            )
+            try:
+                self.save(event)
+            except IntegrityError:
+                continue  # another writer changed the fact meanwhile: check again
+            self.catch_up()
+            return event
+        raise StoreBusyError(f"fact {request.fact_id!r}: other writers kept conflicting")
+
+    def fact_state(self, fact_id: str) -> FactState:
+        """A fact as its own stream says it is now (UnknownFactError when absent)."""
+        state = fold(self.fact_events(fact_id))
+        if state is None:
+            raise UnknownFactError(f"no fact with id {fact_id!r}")
+        return state
+
+    def fact_events(self, fact_id: str) -> list[DomainEvent]:
+        """Every stored event of one fact, oldest first."""
+        return [cast(DomainEvent, e) for e in self.events.get(fact_id)]
 
     # The read model
 
@@ -139,14 +166,12 @@ class Stanceline(Application[str]):
         while notifications := self.recorder.select_notifications(
             start=position + 1, limit=CATCH_UP_BATCH
         ):
-            rows = []
-            for notification in notifications:
-                event = self.mapper.to_domain_event(notification)
-                if isinstance(event, FactRecorded):
-                    rows.append(row_for(notification.id, event))
+            events = [
+                (n.id, cast(DomainEvent, self.mapper.to_domain_event(n))) for n in notifications
+            ]
             # Another process may have projected the same events first.
             with suppress(IntegrityError):
-                self.view.apply(rows, notifications[-1].id)
+                self.view.apply(events, notifications[-1].id)
             position = self.view.position()
         return position
 
@@ -169,26 +194,42 @@ class Stanceline(Application[str]):
                 return self._actor(code)
             raise
 
-    def stance(self, actor: str, on: date) -> StanceReport:
-        """One actor's stance on one day."""
+    def known_at(self, text: str | None) -> Knowledge:
+        """Resolve a known-at value (ISO timestamp or @N) to a log position; None means now."""
         self.catch_up()
-        return self._stance(self.resolve(actor), on)
+        if text is None:
+            return Knowledge(None, None)
+        known = parse_known_at(text)
+        if known.position is not None:
+            return Knowledge(known.position, known.text)
+        assert known.moment is not None
+        return Knowledge(self.view.position_at(known.moment), known.text)
 
-    def _stance(self, actor: Actor, on: date) -> StanceReport:
-        rows = self.view.facts_of(actor.code)
+    def stance(self, actor: str, on: date, known_at: str | None = None) -> StanceReport:
+        """One actor's stance on one day, as known now or at `known_at`."""
+        knowledge = self.known_at(known_at)
+        return self._stance(self.resolve(actor), on, knowledge)
+
+    def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
+        rows = self.view.facts_of(actor.code, knowledge.position)
         occurrences = [o for row in rows if (o := row.occurrence()) is not None]
-        return StanceReport.of(actor, stance_on(occurrences, on))
+        report = StanceReport.of(actor, stance_on(occurrences, on))
+        report.known_at = knowledge.text
+        return report
 
-    def world(self, on: date) -> list[StanceReport]:
+    def world(self, on: date, known_at: str | None = None) -> list[StanceReport]:
         """The stance on one day of every actor with any fact, sorted by code."""
-        self.catch_up()
-        return [self._stance(self._actor(code), on) for code in self.view.actors()]
+        knowledge = self.known_at(known_at)
+        return [
+            self._stance(self._actor(code), on, knowledge)
+            for code in self.view.actors(knowledge.position)
+        ]
 
-    def history(self, actor: str) -> HistoryReport:
+    def history(self, actor: str, known_at: str | None = None) -> HistoryReport:
         """Every fact of one actor in effective-date order, with the change it made."""
-        self.catch_up()
+        knowledge = self.known_at(known_at)
         who = self.resolve(actor)
-        rows = {row.fact_id: row for row in self.view.facts_of(who.code)}
+        rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
         changes = history([_step(row) for row in rows.values()])
         entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
         return HistoryReport(actor=who.code, actor_name=who.name, entries=entries)
@@ -213,8 +254,88 @@ def _step(row: FactRow) -> Step:
         edtf=row.edtf,
         earliest=row.earliest,
         latest=row.latest,
-        position=row.position,
+        position=row.first_position,
         component=row.component,
         value=row.value,
         measure=row.measure,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """A resolved known-at: the log position to answer from (None: all) and its text."""
+
+    position: int | None
+    text: str | None
+
+
+class _Batch:
+    """The events one load adds, checked line by line against the store and each other."""
+
+    def __init__(
+        self,
+        app: Stanceline,
+        origin: str,
+        stored: dict[str, str],
+        recorded_at: datetime,
+        by: str,
+    ) -> None:
+        self.app = app
+        self.origin = origin
+        self.hashes = stored
+        self.recorded_at = recorded_at
+        self.by = by
+        self.events: list[DomainEvent] = []
+        self.present = 0
+        self.states: dict[str, FactState] = {}
+
+    def add(self, item: NumberedFact) -> None:
+        try:
+            if isinstance(item.fact, ValidFact):
+                self._add_fact(item.fact)
+            else:
+                self._add_change(item.fact)
+        except FieldError as error:
+            raise ImportFileError(self.origin, item.line, error.field, error.message) from None
+        except (FactStateError, UnknownFactError) as error:
+            field = (
+                _ACTION_FIELDS[item.fact.action] if isinstance(item.fact, ChangeRequest) else "id"
+            )
+            raise ImportFileError(self.origin, item.line, field, str(error)) from None
+
+    def _add_fact(self, fact: ValidFact) -> None:
+        known = self.hashes.get(fact.fact_id)
+        if known == fact.content_hash:
+            self.present += 1
+            return
+        if known is not None:
+            raise FieldError(
+                "id",
+                f"fact {fact.fact_id!r} is already stored with different content "
+                "(stored facts are never edited: record a correction)",
+            )
+        event = fact_event(
+            fact.fact_id, fact.content, recorded_at=self.recorded_at, recorded_by=self.by
+        )
+        self.events.append(event)
+        self.states[fact.fact_id] = evolve(None, event)
+        self.hashes[fact.fact_id] = fact.content_hash
+
+    def _add_change(self, request: ChangeRequest) -> None:
+        state = self.states.get(request.fact_id) or self.app.fact_state(request.fact_id)
+        change_id = request.change_id()
+        if change_id in state.change_ids:
+            self.present += 1
+            return
+        event = change_event(
+            request, state, change_id=change_id, recorded_at=self.recorded_at, recorded_by=self.by
+        )
+        self.events.append(event)
+        self.states[request.fact_id] = evolve(state, event)
+
+
+_ACTION_FIELDS = {
+    FactCorrected: "corrects",
+    FactRetracted: "retracts",
+    FactReinstated: "reinstates",
+}

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.intake import FieldError, ValidFact, validate_fact
+from stanceline.domain.intake import (
+    ChangeRequest,
+    FieldError,
+    ValidFact,
+    is_change,
+    validate_change,
+    validate_fact,
+)
 from stanceline.errors import ImportFileError
 
 Progress = Callable[[int], None]
@@ -17,16 +24,16 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True, slots=True)
 class NumberedFact:
-    """A validated fact and the line of the file it came from."""
+    """A validated fact (or change of a stored fact) and the line of the file it came from."""
 
     line: int
-    fact: ValidFact
+    fact: ValidFact | ChangeRequest
 
 
 def read_facts(
     path: str | Path, catalogue: ActorCatalogue, progress: Progress | None = None
 ) -> list[NumberedFact]:
-    """Validate a whole file; raise ImportFileError at the first bad line."""
+    """Validate a whole file (facts and changes); raise ImportFileError at the first bad line."""
     name = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -35,7 +42,8 @@ def read_facts(
     facts = []
     for line, raw in _objects(name, text):
         try:
-            facts.append(NumberedFact(line, validate_fact(raw, catalogue)))
+            item = validate_change(raw) if is_change(raw) else validate_fact(raw, catalogue)
+            facts.append(NumberedFact(line, item))
         except FieldError as error:
             raise ImportFileError(name, line, error.field, error.message) from None
         if progress is not None:

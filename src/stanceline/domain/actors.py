@@ -164,7 +164,7 @@ def _builtin_entries() -> tuple[_OrganisationEntry, ...]:
 
 def _parse_catalogue(data: bytes) -> list[_OrganisationEntry]:
     try:
-        return _CATALOGUE_FILE.validate_json(data)
+        return _CATALOGUE_FILE.validate_json(data.removeprefix(b"\xef\xbb\xbf"))
     except ValidationError as error:
         raise CatalogueError(_describe(error)) from None
 

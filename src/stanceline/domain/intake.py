@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
+from stanceline.domain.events import FactChanged, FactCorrected, FactReinstated, FactRetracted
 from stanceline.domain.facts import FactContent, FactKind, Source, Text, details_model
+from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
 from stanceline.errors import InvalidDateError, InvalidFactError, UnknownActorError
 
 FactId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
@@ -125,3 +128,107 @@ def import_schema() -> dict[str, Any]:
         rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
     schema["allOf"] = rules
     return schema
+
+
+ACTIONS: dict[str, type[FactChanged]] = {
+    "corrects": FactCorrected,
+    "retracts": FactRetracted,
+    "reinstates": FactReinstated,
+}
+CORRECTABLE = ("kind", "date", "summary", "source", "details")
+
+
+class ChangeInput(BaseModel):
+    """A line that changes a stored fact: it corrects, retracts or reinstates one."""
+
+    model_config = ConfigDict(extra="forbid", title="stanceline change")
+
+    corrects: FactId | None = Field(default=None, description="Id of the fact this corrects.")
+    retracts: FactId | None = Field(default=None, description="Id of the fact this retracts.")
+    reinstates: FactId | None = Field(default=None, description="Id of the fact this reinstates.")
+    reason: Text = Field(description="Why: shown to auditors forever.")
+    kind: FactKind | None = None
+    date: Text | None = None
+    summary: Text | None = None
+    source: Source | None = None
+    details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRequest:
+    """A validated change line: which fact, what to do, why, and the corrected fields."""
+
+    action: type[FactChanged]
+    fact_id: str
+    reason: str
+    fields: dict[str, Any]
+
+    def change_id(self, salt: str = "") -> str:
+        """Stable id of this change, so loading the same line twice records it once."""
+        canonical = json.dumps(
+            [self.action.TOPIC, self.fact_id, self.reason, self.fields, salt],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return "c" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def is_change(raw: Any) -> bool:
+    """Whether an import object is a change line rather than a fact."""
+    return isinstance(raw, dict) and any(key in raw for key in ACTIONS)
+
+
+def validate_change(raw: dict[str, Any]) -> ChangeRequest:
+    """Check a change line's own fields (the fact's state is checked when it is applied)."""
+    try:
+        change = ChangeInput.model_validate(raw)
+    except ValidationError as error:
+        raise _first_error(error) from None
+    named = [key for key in ACTIONS if getattr(change, key) is not None]
+    if len(named) != 1:
+        raise FieldError("corrects", "name exactly one of corrects, retracts and reinstates")
+    action = ACTIONS[named[0]]
+    fields = change.model_dump(mode="json", include=set(CORRECTABLE), exclude_none=True)
+    if action is FactCorrected and not fields:
+        raise FieldError(
+            "corrects", f"a correction changes at least one of {', '.join(CORRECTABLE)}"
+        )
+    if action is not FactCorrected and fields:
+        raise FieldError(next(iter(fields)), f"only a correction changes fields, not {named[0]}")
+    if "date" in fields:
+        try:
+            fields["date"] = parse_effective_date(fields["date"]).text
+        except InvalidDateError as error:
+            raise FieldError("date", str(error)) from None
+    return ChangeRequest(action, getattr(change, named[0]), change.reason, fields)
+
+
+def change_event(
+    request: ChangeRequest,
+    state: FactState,
+    *,
+    change_id: str,
+    recorded_at: datetime,
+    recorded_by: str,
+) -> FactChanged:
+    """The event that applies `request` to a fact in `state` (guards checked first)."""
+    CHANGE_CHECKS[request.action](state)
+    event = request.action(
+        originator_id=state.fact_id,
+        originator_version=state.version + 1,
+        timestamp=recorded_at,
+        recorded_by=recorded_by,
+        reason=request.reason,
+        change_id=change_id,
+        **request.fields,
+    )
+    if isinstance(event, FactCorrected):
+        try:
+            content = corrected(state.content, event)
+        except ValidationError as error:
+            raise _first_error(error, "details") from None
+        if content == state.content:
+            raise FieldError(
+                "corrects", f"the correction changes nothing in fact {state.fact_id!r}"
+            )
+    return event.chained(state.chain)

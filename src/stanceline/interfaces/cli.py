@@ -286,7 +286,7 @@ def schema() -> None:
 def rebuild() -> None:
     """Rebuild the read model from the event log."""
     count = _app().rebuild()
-    click.echo(f"read model rebuilt: {count} facts")
+    click.echo(f"read model rebuilt: {render.plural(count, 'fact')}")
 
 
 @cli.command()

@@ -1,0 +1,53 @@
+"""Knowledge time: "known at T", a prefix of the log by position (DESIGN §2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from stanceline.errors import StancelineError
+
+
+class InvalidKnownAtError(StancelineError, ValueError):
+    """A known-at value that is neither an ISO 8601 timestamp nor @N."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownAt:
+    """Either a log position (@N) or a UTC moment; `text` is the normalised form."""
+
+    position: int | None
+    moment: datetime | None
+
+    @property
+    def text(self) -> str:
+        """'@N', or the UTC timestamp written with a Z."""
+        if self.position is not None:
+            return f"@{self.position}"
+        assert self.moment is not None
+        return self.moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+
+
+_POSITION = re.compile(r"@(\d+)")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_known_at(text: str) -> KnownAt:
+    """'@N', an ISO 8601 timestamp (UTC when it has no zone) or a day (its end, UTC)."""
+    text = text.strip()
+    if match := _POSITION.fullmatch(text):
+        return KnownAt(position=int(match.group(1)), moment=None)
+    try:
+        if _DAY.fullmatch(text):
+            moment = datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise InvalidKnownAtError(
+            f"{text!r} is not a known-at time: write an ISO 8601 timestamp "
+            "(2025-07-04T12:00:00Z), a day (2025-07-04, meaning its end, UTC) or @N"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return KnownAt(position=None, moment=moment.astimezone(UTC))
