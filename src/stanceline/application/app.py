@@ -17,6 +17,8 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.reports import (
+    FactReport,
+    FactVersionReport,
     HistoryEntry,
     HistoryReport,
     LoadResult,
@@ -38,6 +40,7 @@ from stanceline.domain.intake import (
     FieldError,
     ValidFact,
     change_event,
+    validate_change,
     validate_fact,
 )
 from stanceline.domain.knowledge import parse_known_at
@@ -50,7 +53,7 @@ from stanceline.domain.lifecycle import (
 )
 from stanceline.domain.stance import stance_on
 from stanceline.errors import ImportFileError, StancelineError, UnknownActorError
-from stanceline.projections.readmodel import FactRow, StanceView
+from stanceline.projections.readmodel import FactRow, StanceView, format_time
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
@@ -146,6 +149,58 @@ class Stanceline(Application[str]):
             self.catch_up()
             return event
         raise StoreBusyError(f"fact {request.fact_id!r}: other writers kept conflicting")
+
+    def correct(
+        self,
+        fact_id: str,
+        reason: str,
+        fields: dict[str, Any],
+        *,
+        source: dict[str, Any] | None = None,
+        by: str | None = None,
+    ) -> FactChanged:
+        """Correct a fact: `fields` replace its own, `source` updates fields of its source."""
+        raw: dict[str, Any] = {"corrects": fact_id, "reason": reason, **fields}
+        if source:
+            current = self.fact_state(fact_id).content.source.model_dump(exclude_none=True)
+            raw["source"] = {**current, **source}
+        return self.change_fact(validate_change(raw), by=by)
+
+    def retract(self, fact_id: str, reason: str, *, by: str | None = None) -> FactChanged:
+        """Retract a fact: from now on it no longer counts."""
+        return self.change_fact(validate_change({"retracts": fact_id, "reason": reason}), by=by)
+
+    def reinstate(self, fact_id: str, reason: str, *, by: str | None = None) -> FactChanged:
+        """Undo a retraction."""
+        request = validate_change({"reinstates": fact_id, "reason": reason})
+        return self.change_fact(request, by=by)
+
+    def fact(self, fact_id: str) -> FactReport:
+        """A fact's whole life from the read model: recorded, corrected, retracted."""
+        self.catch_up()
+        versions = self.view.fact_versions(fact_id)
+        if not versions:
+            raise UnknownFactError(f"no fact with id {fact_id!r}")
+        last = versions[-1]
+        return FactReport(
+            id=fact_id,
+            actor=last.actor,
+            status="counts" if last.active else "retracted",
+            current=last.payload,
+            versions=[
+                FactVersionReport(
+                    version=v.version,
+                    position=v.position,
+                    change=v.change,
+                    recorded_at=format_time(v.recorded_at),
+                    recorded_by=v.recorded_by,
+                    reason=v.reason,
+                    counts=v.active,
+                    fact=v.payload,
+                )
+                for v in versions
+            ],
+        )
 
     def fact_state(self, fact_id: str) -> FactState:
         """A fact as its own stream says it is now (UnknownFactError when absent)."""

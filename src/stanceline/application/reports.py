@@ -113,3 +113,26 @@ class LoadResult(BaseModel):
     recorded: int
     already_present: int
     fact_ids: list[str]
+
+
+class FactVersionReport(BaseModel):
+    """One step of a fact's life: what happened, when it was recorded, by whom and why."""
+
+    version: int
+    position: int
+    change: str
+    recorded_at: str
+    recorded_by: str
+    reason: str | None
+    counts: bool
+    fact: dict[str, Any]
+
+
+class FactReport(BaseModel):
+    """A fact's whole life, oldest step first."""
+
+    id: str
+    actor: str
+    status: str
+    current: dict[str, Any]
+    versions: list[FactVersionReport]

@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 
 from stanceline.application import Stanceline
 from stanceline.application.loading import count_objects
+from stanceline.application.reports import StanceReport
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import parse_day
 from stanceline.domain.facts import FactKind
@@ -121,12 +122,51 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _known_at_option(func: F) -> F:
+    return click.option(
+        "--known-at",
+        metavar="T",
+        help="Answer as the engine would have at T: an ISO 8601 timestamp (UTC if no zone), "
+        "a day (its end, UTC) or @N (every event at position N or before).",
+    )(func)
+
+
 def _by_option(func: F) -> F:
     return click.option(
         "--by",
         metavar="NAME",
         help="Who records this (default: $STANCELINE_USER, else the OS user).",
     )(func)
+
+
+def _source_options(func: F) -> F:
+    options = [
+        click.option("--source-title", help="Title of the source."),
+        click.option("--source-url", help="Address of the source."),
+        click.option("--source-publisher", help="Who published the source."),
+        click.option(
+            "--source-published", metavar="YYYY-MM-DD", help="When the source was published."
+        ),
+        click.option("--quote", help="The words of the source that state the fact."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _source(**options: str | None) -> dict[str, str]:
+    fields = {
+        "title": options["source_title"],
+        "url": options["source_url"],
+        "publisher": options["source_publisher"],
+        "published": options["source_published"],
+        "quote": options["quote"],
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _field_errors(error: FieldError) -> click.ClickException:
+    return click.ClickException(f"{_option_name(error.field)}: {error.message}")
 
 
 @cli.command()
@@ -166,11 +206,7 @@ def load(files: tuple[str, ...], by: str | None) -> None:
     help="When: 2025-07-03, 2025-04, 2003, ranges...",
 )
 @click.option("--summary", required=True, help="One sentence saying what happened.")
-@click.option("--source-title", required=True, help="Title of the source.")
-@click.option("--source-url", help="Address of the source.")
-@click.option("--source-publisher", help="Who published the source.")
-@click.option("--source-published", metavar="YYYY-MM-DD", help="When the source was published.")
-@click.option("--quote", help="The words of the source that state the fact.")
+@_source_options
 @click.option(
     "--detail",
     "details",
@@ -187,29 +223,20 @@ def record(
     actor: str,
     date_: str,
     summary: str,
-    source_title: str,
-    source_url: str | None,
-    source_publisher: str | None,
-    source_published: str | None,
-    quote: str | None,
     details: tuple[tuple[str, str], ...],
     fact_id: str | None,
     by: str | None,
+    **source: str | None,
 ) -> None:
     """Record one fact and print its id."""
-    source = {
-        "title": source_title,
-        "url": source_url,
-        "publisher": source_publisher,
-        "published": source_published,
-        "quote": quote,
-    }
+    if not source["source_title"]:
+        raise click.UsageError("Missing option '--source-title'.")
     raw: dict[str, Any] = {
         "kind": kind,
         "actor": actor,
         "date": date_,
         "summary": summary,
-        "source": {k: v for k, v in source.items() if v is not None},
+        "source": _source(**source),
         "details": dict(details),
     }
     if fact_id:
@@ -217,7 +244,7 @@ def record(
     try:
         result = _app().record_fact(raw, by=by)
     except FieldError as error:
-        raise click.ClickException(f"{_option_name(error.field)}: {error.message}") from None
+        raise _field_errors(error) from None
     click.echo(result.fact_ids[0])
     if result.already_present:
         click.echo("already present: nothing new was recorded", err=True)
@@ -237,9 +264,10 @@ def _option_name(field: str) -> str:
 @click.argument("actor")
 @click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stance JSON.")
-def stance(actor: str, on: date | None, as_json: bool) -> None:
+@_known_at_option
+def stance(actor: str, on: date | None, as_json: bool, known_at: str | None) -> None:
     """Show ACTOR's stance toward the Taliban government on one day."""
-    report = _app().stance(actor, on or today())
+    report = _app().stance(actor, on or today(), known_at)
     if as_json:
         _echo_json(report.model_dump(mode="json"))
     else:
@@ -250,26 +278,28 @@ def stance(actor: str, on: date | None, as_json: bool) -> None:
 @click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print a list of stance JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
-def world(on: date | None, as_json: bool, as_csv: bool) -> None:
+@_known_at_option
+def world(on: date | None, as_json: bool, as_csv: bool, known_at: str | None) -> None:
     """Show every actor with any fact, as of one day, sorted by code."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     day = on or today()
-    reports = _app().world(day)
+    reports = _app().world(day, known_at)
     if as_json:
         _echo_json([r.model_dump(mode="json") for r in reports])
     elif as_csv:
         click.echo(render.world_csv(reports), nl=False)
     else:
-        click.echo(render.world_text(reports, day.isoformat()))
+        click.echo(render.world_text(reports, day.isoformat(), known_at=_known_text(reports)))
 
 
 @cli.command()
 @click.argument("actor")
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
-def history(actor: str, as_json: bool) -> None:
+@_known_at_option
+def history(actor: str, as_json: bool, known_at: str | None) -> None:
     """Show every fact of ACTOR in effective-date order, with what each changed."""
-    report = _app().history(actor)
+    report = _app().history(actor, known_at)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
@@ -304,6 +334,79 @@ def export(out: str | None) -> None:
         return
     with open(out, "w", encoding="utf-8") as handle:
         handle.writelines(lines)
+
+
+def _known_text(reports: list[StanceReport]) -> str | None:
+    return reports[0].known_at if reports else None
+
+
+@cli.command()
+@click.argument("fact_id")
+@click.option("--reason", required=True, help="Why the fact is corrected (kept forever).")
+@click.option("--kind", type=click.Choice([k.value for k in FactKind]), help="The right kind.")
+@click.option("--date", "date_", metavar="EDTF", help="The right effective date.")
+@click.option("--summary", help="The right summary.")
+@click.option(
+    "--detail",
+    "details",
+    multiple=True,
+    type=DetailType(),
+    help="The right details, all of them (repeatable KEY=VALUE).",
+)
+@_source_options
+@_by_option
+def correct(
+    fact_id: str,
+    reason: str,
+    kind: str | None,
+    date_: str | None,
+    summary: str | None,
+    details: tuple[tuple[str, str], ...],
+    by: str | None,
+    **source: str | None,
+) -> None:
+    """Record a correction of FACT_ID; the original stays in the log, readable forever."""
+    fields = {"kind": kind, "date": date_, "summary": summary}
+    changes: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    if details:
+        changes["details"] = dict(details)
+    try:
+        event = _app().correct(fact_id, reason, changes, source=_source(**source), by=by)
+    except FieldError as error:
+        raise _field_errors(error) from None
+    click.echo(f"{fact_id}: corrected (version {event.originator_version})")
+
+
+@cli.command()
+@click.argument("fact_id")
+@click.option("--reason", required=True, help="Why the fact no longer counts (kept forever).")
+@_by_option
+def retract(fact_id: str, reason: str, by: str | None) -> None:
+    """Retract FACT_ID: from now on it no longer counts."""
+    event = _app().retract(fact_id, reason, by=by)
+    click.echo(f"{fact_id}: retracted (version {event.originator_version})")
+
+
+@cli.command()
+@click.argument("fact_id")
+@click.option("--reason", required=True, help="Why the fact counts again (kept forever).")
+@_by_option
+def reinstate(fact_id: str, reason: str, by: str | None) -> None:
+    """Undo the retraction of FACT_ID."""
+    event = _app().reinstate(fact_id, reason, by=by)
+    click.echo(f"{fact_id}: reinstated (version {event.originator_version})")
+
+
+@cli.command()
+@click.argument("fact_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the fact's life as JSON.")
+def fact(fact_id: str, as_json: bool) -> None:
+    """Show FACT_ID's whole life: recorded, corrected, retracted, with times, reasons and who."""
+    report = _app().fact(fact_id)
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(render.fact_text(report))
 
 
 def main() -> None:

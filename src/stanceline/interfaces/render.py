@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from stanceline.application.reports import (
     ComponentReport,
+    FactReport,
     HistoryReport,
     StanceReport,
     SummaryReport,
@@ -56,7 +57,8 @@ def stance_text(report: StanceReport) -> str:
         for name, c in report.components.items()
     ]
     lines = [
-        f"{report.actor_name} ({report.actor}) on {report.on}: {cell(report.summary)}",
+        f"{report.actor_name} ({report.actor}) on {report.on}{_as_known(report.known_at)}: "
+        f"{cell(report.summary)}",
         "",
         table(["COMPONENT", "VALUE", "SINCE", "FACTS"], rows),
     ]
@@ -65,16 +67,24 @@ def stance_text(report: StanceReport) -> str:
     return "\n".join(lines)
 
 
-def world_text(reports: Sequence[StanceReport], on: str) -> str:
+def _as_known(known_at: str | None) -> str:
+    return f", as known at {known_at}" if known_at else ""
+
+
+def world_text(reports: Sequence[StanceReport], on: str, known_at: str | None = None) -> str:
     """Every actor's stance on one day, one row each."""
     if not reports:
-        return f"World on {on}: no facts recorded yet (load some with `stanceline load FILE`)."
+        return (
+            f"World on {on}{_as_known(known_at)}: no facts recorded yet "
+            "(load some with `stanceline load FILE`)."
+        )
     header = ["CODE", "ACTOR", "SUMMARY", *(c.value.upper() for c in Component)]
     rows = [
         [r.actor, r.actor_name, cell(r.summary), *(cell(r.components[c.value]) for c in Component)]
         for r in reports
     ]
-    lines = [f"World on {on} ({plural(len(reports), 'actor')})", "", table(header, rows)]
+    title = f"World on {on}{_as_known(known_at)} ({plural(len(reports), 'actor')})"
+    lines = [title, "", table(header, rows)]
     if _uncertain(reports):
         lines += ["", UNCERTAIN_NOTE]
     return "\n".join(lines)
@@ -139,3 +149,23 @@ def source_line(source: dict[str, object]) -> str:
     parts.append(f'"{source["title"]}"')
     parts += [str(source[k]) for k in ("published", "url") if source.get(k)]
     return ", ".join(parts)
+
+
+def fact_text(report: FactReport) -> str:
+    """A fact's life as a short audit trail, oldest step first."""
+    current = report.current
+    lines = [
+        f"Fact {report.id} ({report.actor}): {report.status}",
+        f"  now: {current['kind']} on {current['date']}: {current['summary']}",
+        f"  source: {source_line(current['source'])}",
+        "",
+    ]
+    for v in report.versions:
+        lines.append(
+            f"v{v.version}  {v.recorded_at}  {v.change} by {v.recorded_by} (position {v.position})"
+        )
+        if v.reason:
+            lines.append(f"    reason: {v.reason}")
+        if v.change in ("recorded", "corrected"):
+            lines.append(f"    {v.fact['kind']} on {v.fact['date']}: {v.fact['summary']}")
+    return "\n".join(lines)
