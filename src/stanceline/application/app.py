@@ -53,6 +53,7 @@ from stanceline.domain.lifecycle import (
 )
 from stanceline.domain.stance import stance_on
 from stanceline.errors import ImportFileError, StancelineError, UnknownActorError
+from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.readmodel import FactRow, StanceView, format_time
 
 USER_ENV = "STANCELINE_USER"
@@ -288,6 +289,14 @@ class Stanceline(Application[str]):
         changes = history([_step(row) for row in rows.values()])
         entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
         return HistoryReport(actor=who.code, actor_name=who.name, entries=entries)
+
+    def explain(self, actor: str, on: date, known_at: str | None = None) -> Explanation:
+        """Why one actor's stance on one day is what it is: facts, sources, rules."""
+        knowledge = self.known_at(known_at)
+        who = self.resolve(actor)
+        rows = self.view.facts_of(who.code, knowledge.position)
+        versions = self.view.versions_of(who.code, knowledge.position)
+        return explain(who, on, rows, versions, knowledge.text)
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every fact as an import-format object, in recording order."""

@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from stanceline.application import Stanceline
 from stanceline.application.loading import count_objects
 from stanceline.application.reports import StanceReport
+from stanceline.application.verify import head_digest_line, verify
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import parse_day
 from stanceline.domain.facts import FactKind
@@ -398,6 +399,20 @@ def reinstate(fact_id: str, reason: str, by: str | None) -> None:
 
 
 @cli.command()
+@click.argument("actor")
+@click.option("--on", type=DAY, help="The day to explain, YYYY-MM-DD (default: today, UTC).")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(actor: str, on: date | None, known_at: str | None, as_json: bool) -> None:
+    """Explain ACTOR's stance on one day: the facts, sources and rules behind each part."""
+    report = _app().explain(actor, on or today(), known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(render.explanation_text(report))
+
+
+@cli.command()
 @click.argument("fact_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the fact's life as JSON.")
 def fact(fact_id: str, as_json: bool) -> None:
@@ -407,6 +422,22 @@ def fact(fact_id: str, as_json: bool) -> None:
         _echo_json(report.model_dump(mode="json"))
     else:
         click.echo(render.fact_text(report))
+
+
+@cli.command("verify")
+@click.option(
+    "--expect",
+    metavar="DIGEST@N",
+    help="A head digest kept elsewhere: prove that the events up to position N still produce it.",
+)
+def verify_command(expect: str | None) -> None:
+    """Check every stored event against its chain hash and print the head digest."""
+    report = verify(_app(), expect)
+    if not report.ok:
+        raise click.ClickException(f"verify FAILED: {report.problem}")
+    checked = f"; the log up to {expect} is unchanged" if expect else ""
+    click.echo(f"OK: {render.plural(report.count, 'event')} verified{checked}")
+    click.echo(f"head digest: {head_digest_line(report)}")
 
 
 def main() -> None:

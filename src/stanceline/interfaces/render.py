@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Protocol
 
 from stanceline.application.reports import (
     ComponentReport,
@@ -14,6 +15,7 @@ from stanceline.application.reports import (
     SummaryReport,
 )
 from stanceline.domain.facts import Component
+from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
     "? = uncertain on this day: a fact's date range straddles it; "
@@ -26,7 +28,12 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def cell(answer: SummaryReport) -> str:
+class _Valued(Protocol):
+    value: str
+    alternatives: list[str]
+
+
+def cell(answer: _Valued) -> str:
     """A value, marked '?' with its alternatives when uncertain."""
     if not answer.alternatives:
         return answer.value
@@ -169,3 +176,49 @@ def fact_text(report: FactReport) -> str:
         if v.change in ("recorded", "corrected"):
             lines.append(f"    {v.fact['kind']} on {v.fact['date']}: {v.fact['summary']}")
     return "\n".join(lines)
+
+
+def explanation_text(report: Explanation) -> str:
+    """An explanation as a short audit note with sources."""
+    summary = report.summary
+    lines = [
+        f"{report.actor_name} ({report.actor}) on {report.on}{_as_known(report.known_at)}",
+        f"Summary: {cell(summary)}",
+        f"  rule: {summary.rule}",
+        "  read: " + ", ".join(f"{k} = {v}" for k, v in summary.inputs.items()),
+    ]
+    for name, c in report.components.items():
+        certainty = (
+            "certain"
+            if not c.alternatives
+            else f"uncertain, could also be {' or '.join(c.alternatives)}"
+        )
+        lines += ["", f"{name}: {c.value} ({certainty})"]
+        if not c.set_by:
+            lines.append("  no fact in force by this day: the default value")
+        for ref in c.set_by:
+            lines += ["  set by " + _ref_line(ref), *_ref_details(ref)]
+        for ref in c.uncertain_because:
+            lines += [
+                f"  uncertain because {_ref_line(ref)}: its date range straddles the day",
+                *_ref_details(ref),
+            ]
+        for aside in c.set_aside:
+            lines += [
+                f"  set aside: {_ref_line(aside)}",
+                f"      {aside.change} at {aside.changed_at} by {aside.changed_by}: {aside.reason}",
+            ]
+    return "\n".join(lines)
+
+
+def _ref_line(ref: FactRef) -> str:
+    doubt = ", doubtful" if ref.doubtful else ""
+    return f"{ref.id}: {ref.kind} on {ref.date} ({ref.earliest} to {ref.latest}{doubt})"
+
+
+def _ref_details(ref: FactRef) -> list[str]:
+    return [
+        f"      {ref.summary}",
+        f"      source: {source_line(ref.source)}",
+        f"      recorded {ref.recorded_at} by {ref.recorded_by}",
+    ]
