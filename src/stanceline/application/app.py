@@ -17,15 +17,23 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.reports import (
+    DateChange,
+    DateDiff,
+    FactBrief,
     FactReport,
     FactVersionReport,
     HistoryEntry,
     HistoryReport,
+    KnowledgeDiff,
+    KnowledgeRun,
+    Learned,
     LoadResult,
+    PossibleAnswer,
     StanceReport,
 )
 from stanceline.config import parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
+from stanceline.domain.diff import changes_between, knowledge_changes
 from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
@@ -298,6 +306,96 @@ class Stanceline(Application[str]):
         versions = self.view.versions_of(who.code, knowledge.position)
         return explain(who, on, rows, versions, knowledge.text)
 
+    def diff_dates(
+        self, actor: str | None, after: date, upto: date, known_at: str | None = None
+    ) -> DateDiff:
+        """Every change of a component or the summary on a day in (after, upto]."""
+        knowledge = self.known_at(known_at)
+        changes = []
+        for who in self._actors(actor, knowledge.position):
+            rows = {r.fact_id: r for r in self.view.facts_of(who.code, knowledge.position)}
+            occurrences = [o for r in rows.values() if (o := r.occurrence()) is not None]
+            for change in changes_between(occurrences, after, upto):
+                changes.append(
+                    DateChange(
+                        actor=who.code,
+                        actor_name=who.name,
+                        day=change.day.isoformat(),
+                        part=change.part,
+                        before=PossibleAnswer(
+                            value=change.before_value, possible=list(change.before_possible)
+                        ),
+                        after=PossibleAnswer(
+                            value=change.after_value, possible=list(change.after_possible)
+                        ),
+                        facts=[_brief(rows[f]) for f in change.facts],
+                    )
+                )
+        changes.sort(key=lambda c: (c.day, c.actor))
+        return DateDiff(
+            **{"from": after.isoformat()},
+            to=upto.isoformat(),
+            known_at=knowledge.text,
+            changes=changes,
+        )
+
+    def diff_knowledge(
+        self, actor: str | None, known_from: str, known_to: str, on: date | None = None
+    ) -> KnowledgeDiff:
+        """What the record learned between two audits, and which answers that changed."""
+        start, end = self.known_at(known_from), self.known_at(known_to)
+        first, last = start.position or 0, end.position or 0
+        learned = self.view.changes_between(first, last)
+        chosen = {a.code for a in self._actors(actor, None)} if actor else None
+        learned = [v for v in learned if chosen is None or v.actor in chosen]
+        runs = []
+        for code in sorted({v.actor for v in learned}):
+            who = self._actor(code)
+            before = [o for r in self.view.facts_of(code, first) if (o := r.occurrence())]
+            after = [o for r in self.view.facts_of(code, last) if (o := r.occurrence())]
+            for run in knowledge_changes(before, after, on):
+                runs.append(
+                    KnowledgeRun(
+                        actor=code,
+                        actor_name=who.name,
+                        first_day=run.first_day.isoformat(),
+                        last_day=run.last_day.isoformat(),
+                        part=run.part,
+                        before=PossibleAnswer(
+                            value=run.before_value, possible=list(run.before_possible)
+                        ),
+                        after=PossibleAnswer(
+                            value=run.after_value, possible=list(run.after_possible)
+                        ),
+                    )
+                )
+        return KnowledgeDiff(
+            known_from=start.text or known_from,
+            known_to=end.text or known_to,
+            from_position=first,
+            to_position=last,
+            on=on.isoformat() if on else None,
+            learned=[
+                Learned(
+                    position=v.position,
+                    fact_id=v.fact_id,
+                    actor=v.actor,
+                    change=v.change,
+                    reason=v.reason,
+                    recorded_at=format_time(v.recorded_at),
+                    recorded_by=v.recorded_by,
+                    fact=v.payload,
+                )
+                for v in learned
+            ],
+            changes=runs,
+        )
+
+    def _actors(self, actor: str | None, position: int | None) -> list[Actor]:
+        if actor is not None:
+            return [self.resolve(actor)]
+        return [self._actor(code) for code in self.view.actors(position)]
+
     def export(self) -> Iterator[dict[str, Any]]:
         """Every fact as an import-format object, in recording order."""
         self.catch_up()
@@ -310,6 +408,12 @@ class Stanceline(Application[str]):
         except UnknownActorError:
             # Recorded with an extension catalogue that is not loaded now: name it by code.
             return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
+
+
+def _brief(row: FactRow) -> FactBrief:
+    return FactBrief(
+        id=row.fact_id, kind=row.kind.value, date=row.edtf, summary=row.payload["summary"]
+    )
 
 
 def _step(row: FactRow) -> Step:

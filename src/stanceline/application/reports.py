@@ -136,3 +136,79 @@ class FactReport(BaseModel):
     status: str
     current: dict[str, Any]
     versions: list[FactVersionReport]
+
+
+class PossibleAnswer(BaseModel):
+    """A value and every value that was possible with it."""
+
+    value: str
+    possible: list[str]
+
+
+class FactBrief(BaseModel):
+    """A fact named in a diff."""
+
+    id: str
+    kind: str
+    date: str
+    summary: str
+
+
+class DateChange(BaseModel):
+    """A change of one part of an actor's answer on one day."""
+
+    actor: str
+    actor_name: str
+    day: str
+    part: str
+    before: PossibleAnswer
+    after: PossibleAnswer
+    facts: list[FactBrief]
+
+
+class DateDiff(BaseModel):
+    """Every change on a day in (from, to]."""
+
+    from_: str = Field(alias="from")
+    to: str
+    known_at: str | None
+    changes: list[DateChange]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Learned(BaseModel):
+    """One event the record gained between two audits."""
+
+    position: int
+    fact_id: str
+    actor: str
+    change: str
+    reason: str | None
+    recorded_at: str
+    recorded_by: str
+    fact: dict[str, Any]
+
+
+class KnowledgeRun(BaseModel):
+    """A run of days on which one part of an actor's answer differs between two audits."""
+
+    actor: str
+    actor_name: str
+    first_day: str
+    last_day: str
+    part: str
+    before: PossibleAnswer
+    after: PossibleAnswer
+
+
+class KnowledgeDiff(BaseModel):
+    """What the record learned between two audits and which answers it changed."""
+
+    known_from: str
+    known_to: str
+    from_position: int
+    to_position: int
+    on: str | None
+    learned: list[Learned]
+    changes: list[KnowledgeRun]

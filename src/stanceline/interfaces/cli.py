@@ -424,6 +424,52 @@ def fact(fact_id: str, as_json: bool) -> None:
         click.echo(render.fact_text(report))
 
 
+@cli.command()
+@click.argument("actor", required=False)
+@click.option("--all", "all_actors", is_flag=True, help="Every actor instead of one.")
+@click.option("--from", "from_", type=DAY, help="Changes on days after this one...")
+@click.option("--to", type=DAY, help="...up to and including this one.")
+@click.option("--known-from", metavar="T1", help="What the record learned after T1...")
+@click.option("--known-to", metavar="T2", help="...up to T2 (ISO timestamp, day or @N).")
+@click.option("--on", type=DAY, help="With --known-from/--known-to: only answers on this day.")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def diff(
+    actor: str | None,
+    all_actors: bool,
+    from_: date | None,
+    to: date | None,
+    known_from: str | None,
+    known_to: str | None,
+    on: date | None,
+    known_at: str | None,
+    as_json: bool,
+) -> None:
+    """What changed between two days (--from/--to) or two audits (--known-from/--known-to)."""
+    if (actor is not None) == all_actors:
+        raise click.UsageError("name one ACTOR or give --all")
+    by_dates = from_ is not None or to is not None
+    by_knowledge = known_from is not None or known_to is not None
+    if by_dates == by_knowledge:
+        raise click.UsageError("give either --from and --to, or --known-from and --known-to")
+    if by_dates:
+        if from_ is None or to is None or on is not None:
+            raise click.UsageError("--from needs --to (and --on goes with --known-from/--known-to)")
+        report = _app().diff_dates(actor, from_, to, known_at)
+        output = report.model_dump(mode="json", by_alias=True) if as_json else None
+        text = render.date_diff_text(report)
+    else:
+        if known_from is None or known_to is None or known_at is not None:
+            raise click.UsageError("--known-from needs --known-to (and no --known-at)")
+        knowledge = _app().diff_knowledge(actor, known_from, known_to, on)
+        output = knowledge.model_dump(mode="json") if as_json else None
+        text = render.knowledge_diff_text(knowledge)
+    if as_json:
+        _echo_json(output)
+    else:
+        click.echo(text)
+
+
 @cli.command("verify")
 @click.option(
     "--expect",

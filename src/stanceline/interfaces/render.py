@@ -9,8 +9,11 @@ from typing import Protocol
 
 from stanceline.application.reports import (
     ComponentReport,
+    DateDiff,
     FactReport,
     HistoryReport,
+    KnowledgeDiff,
+    PossibleAnswer,
     StanceReport,
     SummaryReport,
 )
@@ -222,3 +225,59 @@ def _ref_details(ref: FactRef) -> list[str]:
         f"      source: {source_line(ref.source)}",
         f"      recorded {ref.recorded_at} by {ref.recorded_by}",
     ]
+
+
+def possible_cell(answer: PossibleAnswer) -> str:
+    """A value, marked '?' with the other possible values."""
+    others = [v for v in answer.possible if v != answer.value]
+    return answer.value if not others else f"{answer.value}? or {' or '.join(others)}"
+
+
+def date_diff_text(report: DateDiff) -> str:
+    """Every change on a day in (from, to], with the facts behind it."""
+    title = f"Changes on days after {report.from_} up to {report.to}{_as_known(report.known_at)}"
+    if not report.changes:
+        return f"{title}: none."
+    rows = [
+        [
+            c.day,
+            c.actor,
+            c.part,
+            f"{possible_cell(c.before)} -> {possible_cell(c.after)}",
+            ", ".join(f.id for f in c.facts) or "-",
+        ]
+        for c in report.changes
+    ]
+    count = plural(len(report.changes), "change")
+    return "\n".join(
+        [f"{title}: {count}", "", table(["DAY", "ACTOR", "PART", "CHANGE", "FACTS"], rows)]
+    )
+
+
+def knowledge_diff_text(report: KnowledgeDiff) -> str:
+    """What the record learned between two audits and which answers it changed."""
+    lines = [
+        f"Learned after {report.known_from} (position {report.from_position}) up to "
+        f"{report.known_to} (position {report.to_position}): {plural(len(report.learned), 'event')}"
+    ]
+    for item in report.learned:
+        why = f": {item.reason}" if item.reason else ""
+        lines.append(
+            f"  @{item.position} {item.recorded_at} {item.change} {item.fact_id} ({item.actor}) "
+            f"by {item.recorded_by}{why}"
+        )
+    scope = f" on {report.on}" if report.on else ""
+    if not report.changes:
+        lines += ["", f"No answer{scope} changed."]
+        return "\n".join(lines)
+    rows = [
+        [
+            c.actor,
+            c.part,
+            c.first_day if c.first_day == c.last_day else f"{c.first_day} to {c.last_day}",
+            f"{possible_cell(c.before)} -> {possible_cell(c.after)}",
+        ]
+        for c in report.changes
+    ]
+    lines += ["", f"Answers that changed{scope}:", table(["ACTOR", "PART", "DAYS", "CHANGE"], rows)]
+    return "\n".join(lines)
