@@ -354,3 +354,99 @@ def query_days_near(facts: list[Occurrence]) -> st.SearchStrategy[datetime.date]
     if not edges:
         return query_days()
     return st.one_of(query_days(), st.sampled_from(edges), st.sampled_from(edges))
+
+
+# Changes
+
+# Facts that corrections, retractions and reinstatements work on live in a short window,
+# so their ranges overlap and the answers on the query days are often uncertain.
+CHANGE_WINDOW_START = datetime.date(2025, 4, 1)
+CHANGE_WINDOW_DAYS = 8
+CHANGE_ACTORS = ("RUS", "CHN", "EU")
+CHANGE_KINDS = (
+    "terrorist_designation_imposed",
+    "terrorist_designation_lifted",
+    "formal_recognition_granted",
+    "recognition_withdrawn",
+    "envoy_posted_to_kabul",
+    "kabul_mission_closed",
+    "sanctions_imposed",
+    "sanctions_lifted",
+    "stance_stated",
+)
+# Days just before, inside and just after the change window.
+CHANGE_QUERY_DAYS = tuple(
+    CHANGE_WINDOW_START + _timedelta(days=offset) for offset in (-1, 1, 3, 5, CHANGE_WINDOW_DAYS)
+)
+
+
+@st.composite
+def window_dates(draw: st.DrawFn, max_span: int = 4) -> str:
+    """A day or a short day range in the change window: "2025-04-03", "2025-04-02/2025-04-05"."""
+    span = draw(st.integers(0, max_span - 1))
+    offset = draw(st.integers(0, CHANGE_WINDOW_DAYS - span - 1))
+    earliest = CHANGE_WINDOW_START + _timedelta(days=offset)
+    return range_text(earliest, earliest + _timedelta(days=span))
+
+
+@st.composite
+def window_facts(draw: st.DrawFn, fact_id: str) -> dict[str, object]:
+    """One import line with an explicit id, dated inside the change window."""
+    kind = draw(st.sampled_from(CHANGE_KINDS))
+    return {
+        "id": fact_id,
+        "kind": kind,
+        "actor": draw(st.sampled_from(CHANGE_ACTORS)),
+        "date": draw(window_dates()),
+        "summary": draw(SHORT_SUMMARIES),
+        "source": {"title": draw(st.sampled_from(("Clash Report", "Reuters")))},
+        "details": draw(IMPORT_DETAILS[kind]),
+    }
+
+
+def window_fact_lists(
+    min_size: int = 1, max_size: int = 6
+) -> st.SearchStrategy[list[dict[str, object]]]:
+    """Import lines with the distinct ids f0, f1, ... in list order."""
+    return st.integers(min_size, max_size).flatmap(
+        lambda n: st.tuples(*(window_facts(f"f{i}") for i in range(n))).map(list)
+    )
+
+
+@st.composite
+def correction_fields(draw: st.DrawFn) -> dict[str, object]:
+    """The fields a correction changes: a date, a kind with all its details, or a summary."""
+    field = draw(st.sampled_from(("date", "kind", "summary")))
+    if field == "date":
+        return {"date": draw(window_dates())}
+    if field == "kind":
+        kind = draw(st.sampled_from(CHANGE_KINDS))
+        return {"kind": kind, "details": draw(IMPORT_DETAILS[kind])}
+    return {"summary": draw(SHORT_SUMMARIES)}
+
+
+# ("record", line) | ("correct", n, fields) | ("retract", n) | ("reinstate", n); n picks
+# a recorded fact modulo how many there are by then.
+Operation = tuple[object, ...]
+CHANGE_ACTIONS = ("record", "record", "correct", "retract", "reinstate")
+
+
+@st.composite
+def change_scripts(draw: st.DrawFn, max_size: int = 8) -> list[Operation]:
+    """A sequence of operations on a store, starting with a recorded fact.
+
+    Some operations are not allowed when they come (retracting a retracted fact,
+    a correction that changes nothing): the store must refuse those and write nothing.
+    """
+    operations: list[Operation] = []
+    recorded = 0
+    for index in range(draw(st.integers(1, max_size))):
+        action = "record" if index == 0 else draw(st.sampled_from(CHANGE_ACTIONS))
+        if action == "record":
+            operations.append(("record", draw(window_facts(f"f{recorded}"))))
+            recorded += 1
+        elif action == "correct":
+            operations.append(("correct", draw(st.integers(0, 7)), draw(correction_fields())))
+        else:
+            operations.append((action, draw(st.integers(0, 7))))
+    return operations
