@@ -524,11 +524,6 @@ def test_verify_covers_the_change_events(seeded: Run) -> None:
     assert out.splitlines()[1].startswith("head digest: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: domain/knowledge.py parse_known_at lets OverflowError escape from "
-    "moment.astimezone(UTC) for 0001-01-01T00:00:00+01:00; the CLI prints a traceback",
-)
 def test_a_known_at_outside_the_calendar_is_no_traceback(seeded: Run) -> None:
     result = seeded("world", "--json", "--known-at", "0001-01-01T00:00:00+01:00")
 

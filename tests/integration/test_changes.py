@@ -642,12 +642,6 @@ def test_a_change_file_can_follow_the_changes_of_another(
     assert loaded_app.fact(LIFT).current["date"] == "2025-05"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _Batch._add_change skips a change line whose unsalted change id is already in "
-    "the fact's change_ids, including ones added earlier IN THE SAME FILE, so "
-    "retract/reinstate/retract with one reason ends with the fact counting",
-)
 def test_a_file_that_retracts_reinstates_and_retracts_again_ends_retracted(
     loaded_app: Stanceline, write_file: FileWriter
 ) -> None:

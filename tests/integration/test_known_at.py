@@ -198,12 +198,6 @@ def test_a_time_long_before_the_log_knows_nothing(corrected_app: Stanceline, tex
     assert corrected_app.world(JULY_4, text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: readmodel.format_time and KnownAt.text use strftime('%Y'), which writes "
-    "year 999 as '999', so StanceView.position_at compares recorded_at > '999-06-01...' as "
-    "text, finds no later event ('2...' < '9...') and answers from the WHOLE log",
-)
 @pytest.mark.parametrize("text", ["0999-06-01T00:00:00Z", "0500-01-01"])
 def test_a_time_before_the_year_1000_knows_nothing(corrected_app: Stanceline, text: str) -> None:
     assert corrected_app.world(JULY_4, text) == []

@@ -138,12 +138,6 @@ def test_law_a_naive_timestamp_is_the_same_moment_in_utc(moment: datetime) -> No
     assert parse_known_at(moment.isoformat()).moment == moment.replace(tzinfo=UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: KnownAt.text formats with strftime('%Y'), which does not zero-pad years "
-    "before 1000 on glibc: 0999-01-01T00:00:00Z is normalised to '999-01-01T00:00:00Z', "
-    "which is not ISO 8601 and which parse_known_at itself refuses",
-)
 def test_a_year_before_1000_is_normalised_to_four_digits() -> None:
     known = parse_known_at("0999-01-01T00:00:00Z")
 
@@ -151,12 +145,6 @@ def test_a_year_before_1000_is_normalised_to_four_digits() -> None:
     assert parse_known_at(known.text) == known
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parse_known_at calls moment.astimezone(UTC) outside its try, so a valid "
-    "timestamp whose UTC moment falls outside datetime's range raises OverflowError "
-    "instead of InvalidKnownAtError (the CLI then prints a traceback)",
-)
 @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
 def test_a_moment_outside_the_calendar_is_never_an_unexpected_exception(text: str) -> None:
     with contextlib.suppress(InvalidKnownAtError):

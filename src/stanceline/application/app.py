@@ -296,7 +296,9 @@ class Stanceline(Application[str]):
         rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
         changes = history([_step(row) for row in rows.values()])
         entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
-        return HistoryReport(actor=who.code, actor_name=who.name, entries=entries)
+        return HistoryReport(
+            actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
+        )
 
     def explain(self, actor: str, on: date, known_at: str | None = None) -> Explanation:
         """Why one actor's stance on one day is what it is: facts, sources, rules."""
@@ -345,6 +347,11 @@ class Stanceline(Application[str]):
         """What the record learned between two audits, and which answers that changed."""
         start, end = self.known_at(known_from), self.known_at(known_to)
         first, last = start.position or 0, end.position or 0
+        if last < first:
+            raise StancelineError(
+                f"known-to {end.text} (position {last}) is before known-from {start.text} "
+                f"(position {first})"
+            )
         learned = self.view.changes_between(first, last)
         chosen = {a.code for a in self._actors(actor, None)} if actor else None
         learned = [v for v in learned if chosen is None or v.actor in chosen]
@@ -444,7 +451,7 @@ class _Batch:
         self,
         app: Stanceline,
         origin: str,
-        stored: dict[str, str],
+        stored: dict[str, set[str]],
         recorded_at: datetime,
         by: str,
     ) -> None:
@@ -456,6 +463,7 @@ class _Batch:
         self.events: list[DomainEvent] = []
         self.present = 0
         self.states: dict[str, FactState] = {}
+        self.seen: list[str] = []
 
     def add(self, item: NumberedFact) -> None:
         try:
@@ -472,11 +480,12 @@ class _Batch:
             raise ImportFileError(self.origin, item.line, field, str(error)) from None
 
     def _add_fact(self, fact: ValidFact) -> None:
-        known = self.hashes.get(fact.fact_id)
-        if known == fact.content_hash:
+        known = self.hashes.get(fact.fact_id, set())
+        if fact.content_hash in known:
+            # As first recorded, or as corrected since (an export loaded back).
             self.present += 1
             return
-        if known is not None:
+        if known:
             raise FieldError(
                 "id",
                 f"fact {fact.fact_id!r} is already stored with different content "
@@ -487,11 +496,16 @@ class _Batch:
         )
         self.events.append(event)
         self.states[fact.fact_id] = evolve(None, event)
-        self.hashes[fact.fact_id] = fact.content_hash
+        self.hashes[fact.fact_id] = {fact.content_hash}
 
     def _add_change(self, request: ChangeRequest) -> None:
         state = self.states.get(request.fact_id) or self.app.fact_state(request.fact_id)
         change_id = request.change_id()
+        # The same line again later in one file means it again: number the repeats.
+        repeats = self.seen.count(change_id)
+        self.seen.append(change_id)
+        if repeats:
+            change_id = request.change_id(salt=f"#{repeats + 1}")
         if change_id in state.change_ids:
             self.present += 1
             return

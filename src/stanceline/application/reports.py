@@ -104,6 +104,7 @@ class HistoryReport(BaseModel):
 
     actor: str
     actor_name: str
+    known_at: str | None = None
     entries: list[HistoryEntry]
 
 

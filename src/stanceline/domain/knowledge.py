@@ -26,11 +26,11 @@ class KnownAt:
         if self.position is not None:
             return f"@{self.position}"
         assert self.moment is not None
-        return self.moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+        text = self.moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        return text.replace(".000000Z", "Z")
 
 
 _POSITION = re.compile(r"@(\d+)")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_known_at(text: str) -> KnownAt:
@@ -39,15 +39,17 @@ def parse_known_at(text: str) -> KnownAt:
     if match := _POSITION.fullmatch(text):
         return KnownAt(position=int(match.group(1)), moment=None)
     try:
-        if _DAY.fullmatch(text):
+        if "T" not in text.upper() and " " not in text:
+            # A day, in any ISO 8601 form (2025-07-04, 20250704, 2025-W27-5): its end, UTC.
             moment = datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
         else:
             moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidKnownAtError(
             f"{text!r} is not a known-at time: write an ISO 8601 timestamp "
             "(2025-07-04T12:00:00Z), a day (2025-07-04, meaning its end, UTC) or @N"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return KnownAt(position=None, moment=moment.astimezone(UTC))
+    return KnownAt(position=None, moment=moment)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from pydantic import ValidationError
+
 from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
@@ -40,8 +42,14 @@ class FactState:
 def corrected(content: FactContent, event: FactCorrected) -> FactContent:
     """The content after a correction (details checked against the resulting kind)."""
     kind = event.kind or content.kind
+    model = details_model(kind)
     details = content.details if event.details is None else event.details
-    checked = details_model(kind).model_validate(details).model_dump(mode="json")
+    if event.details is None and kind is not content.kind:
+        try:
+            model.model_validate(details)
+        except ValidationError:
+            details = {}  # the old kind's details do not fit the new kind: start afresh
+    checked = model.model_validate(details).model_dump(mode="json")
     return content.model_copy(
         update={
             "kind": kind,

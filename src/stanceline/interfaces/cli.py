@@ -20,7 +20,8 @@ from stanceline.application.verify import head_digest_line, verify
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import parse_day
 from stanceline.domain.facts import FactKind
-from stanceline.domain.intake import FieldError, import_schema
+from stanceline.domain.intake import ChangeInput, FieldError, import_schema
+from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
 from stanceline.errors import InvalidDateError, StancelineError
 from stanceline.interfaces import render
 
@@ -56,7 +57,20 @@ class DetailType(click.ParamType):  # type: ignore[type-arg]
         return key.strip(), text.strip()
 
 
+class KnownAtType(click.ParamType):  # type: ignore[type-arg]
+    """A knowledge time: ISO 8601 timestamp, a day, or @N (checked here, resolved later)."""
+
+    name = "T"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_known_at(str(value)).text
+        except InvalidKnownAtError as error:
+            self.fail(str(error), param, ctx)
+
+
 DAY = DayType()
+KNOWN_AT = KnownAtType()
 
 
 class Group(click.Group):
@@ -126,7 +140,7 @@ def _echo_json(data: Any) -> None:
 def _known_at_option(func: F) -> F:
     return click.option(
         "--known-at",
-        metavar="T",
+        type=KNOWN_AT,
         help="Answer as the engine would have at T: an ISO 8601 timestamp (UTC if no zone), "
         "a day (its end, UTC) or @N (every event at position N or before).",
     )(func)
@@ -253,7 +267,14 @@ def record(
 
 def _option_name(field: str) -> str:
     """The option a fact field comes from, for error messages."""
-    names = {"source.quote": "--quote", "date": "--date", "id": "--id"}
+    names = {
+        "source.quote": "--quote",
+        "date": "--date",
+        "id": "--id",
+        "corrects": "FACT_ID",
+        "retracts": "FACT_ID",
+        "reinstates": "FACT_ID",
+    }
     if field in names:
         return names[field]
     if field.startswith("details."):
@@ -308,9 +329,10 @@ def history(actor: str, as_json: bool, known_at: str | None) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of one line of the import format."""
-    _echo_json(import_schema())
+@click.option("--change", is_flag=True, help="The schema of change lines (corrects/retracts/...).")
+def schema(change: bool) -> None:
+    """Print the JSON Schema of one fact line of the import format (or of a change line)."""
+    _echo_json(ChangeInput.model_json_schema() if change else import_schema())
 
 
 @cli.command()
@@ -429,8 +451,8 @@ def fact(fact_id: str, as_json: bool) -> None:
 @click.option("--all", "all_actors", is_flag=True, help="Every actor instead of one.")
 @click.option("--from", "from_", type=DAY, help="Changes on days after this one...")
 @click.option("--to", type=DAY, help="...up to and including this one.")
-@click.option("--known-from", metavar="T1", help="What the record learned after T1...")
-@click.option("--known-to", metavar="T2", help="...up to T2 (ISO timestamp, day or @N).")
+@click.option("--known-from", type=KNOWN_AT, help="What the record learned after T1...")
+@click.option("--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N).")
 @click.option("--on", type=DAY, help="With --known-from/--known-to: only answers on this day.")
 @_known_at_option
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
@@ -455,6 +477,8 @@ def diff(
     if by_dates:
         if from_ is None or to is None or on is not None:
             raise click.UsageError("--from needs --to (and --on goes with --known-from/--known-to)")
+        if to < from_:
+            raise click.UsageError(f"--to {to} is before --from {from_}")
         report = _app().diff_dates(actor, from_, to, known_at)
         output = report.model_dump(mode="json", by_alias=True) if as_json else None
         text = render.date_diff_text(report)
@@ -481,7 +505,10 @@ def verify_command(expect: str | None) -> None:
     report = verify(_app(), expect)
     if not report.ok:
         raise click.ClickException(f"verify FAILED: {report.problem}")
-    checked = f"; the log up to {expect} is unchanged" if expect else ""
+    checked = ""
+    if expect:
+        digest, _, position = expect.strip().rpartition("@")
+        checked = f"; the log up to position {position} still produces {digest}"
     click.echo(f"OK: {render.plural(report.count, 'event')} verified{checked}")
     click.echo(f"head digest: {head_digest_line(report)}")
 

@@ -84,10 +84,9 @@ def _as_known(known_at: str | None) -> str:
 def world_text(reports: Sequence[StanceReport], on: str, known_at: str | None = None) -> str:
     """Every actor's stance on one day, one row each."""
     if not reports:
-        return (
-            f"World on {on}{_as_known(known_at)}: no facts recorded yet "
-            "(load some with `stanceline load FILE`)."
-        )
+        if known_at:
+            return f"World on {on}{_as_known(known_at)}: no facts were known then."
+        return f"World on {on}: no facts recorded yet (load some with `stanceline load FILE`)."
     header = ["CODE", "ACTOR", "SUMMARY", *(c.value.upper() for c in Component)]
     rows = [
         [r.actor, r.actor_name, cell(r.summary), *(cell(r.components[c.value]) for c in Component)]
@@ -124,9 +123,12 @@ def world_csv(reports: Sequence[StanceReport]) -> str:
 def history_text(report: HistoryReport) -> str:
     """Every fact of an actor in effective-date order, each with its source."""
     if not report.entries:
-        return f"{report.actor_name} ({report.actor}): no facts recorded."
+        return (
+            f"{report.actor_name} ({report.actor}){_as_known(report.known_at)}: no facts recorded."
+        )
     count = plural(len(report.entries), "fact")
-    lines = [f"History of {report.actor_name} ({report.actor}): {count}", ""]
+    known = _as_known(report.known_at)
+    lines = [f"History of {report.actor_name} ({report.actor}){known}: {count}", ""]
     rows = []
     for e in report.entries:
         date = e.date + (" *" if e.order_uncertain else "")

@@ -36,7 +36,6 @@ from stanceline.domain.lifecycle import corrected
 from stanceline.domain.stance import Occurrence
 
 UPSTREAM = "stanceline"
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 CHANGES: dict[type[DomainEvent], str] = {
     FactCorrected: "corrected",
@@ -54,8 +53,8 @@ _KNOWN_AT = "position <= :n AND (superseded_at IS NULL OR superseded_at > :n)"
 
 
 def format_time(moment: datetime) -> str:
-    """A UTC timestamp in one fixed form, so text order is time order."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    """A UTC timestamp in one fixed form (four-digit year, microseconds, Z), sorting as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,18 +329,20 @@ class StanceView(SQLiteTrackingRecorder):
             )
             return [record[0] for record in c.fetchall()]
 
-    def hashes(self, fact_ids: Sequence[str]) -> dict[str, str]:
-        """Content hashes, as first recorded, of those of `fact_ids` that are present."""
-        found: dict[str, str] = {}
+    def hashes(self, fact_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Content hashes, as first recorded and as now, of those of `fact_ids` that are present."""
+        found: dict[str, set[str]] = {}
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(fact_ids), 500):
                 chunk = fact_ids[start : start + 500]
                 c.execute(
-                    "SELECT fact_id, content_hash FROM stance_versions WHERE version = 1 "
+                    "SELECT fact_id, content_hash FROM stance_versions "
+                    f"WHERE (version = 1 OR {_CURRENT}) "
                     f"AND fact_id IN ({', '.join('?' * len(chunk))})",
                     chunk,
                 )
-                found.update((record[0], record[1]) for record in c.fetchall())
+                for record in c.fetchall():
+                    found.setdefault(record[0], set()).add(record[1])
         return found
 
     def position_at(self, moment: datetime) -> int:
@@ -376,7 +377,7 @@ def _to_row(record: Any) -> FactRow:
         latest=date.fromisoformat(record["latest"]),
         doubtful=bool(record["doubtful"]),
         content_hash=record["content_hash"],
-        recorded_at=datetime.strptime(record["recorded_at"], TIME_FORMAT).replace(tzinfo=UTC),
+        recorded_at=datetime.fromisoformat(record["recorded_at"]),
         recorded_by=record["recorded_by"],
         payload=orjson.loads(record["payload"]),
     )
