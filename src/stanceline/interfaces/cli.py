@@ -24,6 +24,7 @@ from stanceline.domain.intake import ChangeInput, FieldError, import_schema
 from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
 from stanceline.errors import InvalidDateError, StancelineError
 from stanceline.interfaces import render
+from stanceline.stream.subscription import Subscription
 
 PROGRESS_THRESHOLD = 10_000
 F = TypeVar("F", bound=Callable[..., Any])
@@ -492,6 +493,52 @@ def diff(
         _echo_json(output)
     else:
         click.echo(text)
+
+
+@cli.command()
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Start after this position.")
+@click.option("--limit", type=click.IntRange(min=1), help="Print at most this many events.")
+@click.option("--actor", help="Only events about this actor.")
+@click.option("--kind", type=click.Choice([k.value for k in FactKind]), help="Only this kind.")
+@click.option("--follow", is_flag=True, help="Keep printing new events until interrupted.")
+def events(
+    after: int, limit: int | None, actor: str | None, kind: str | None, follow: bool
+) -> None:
+    """Print stored events as CloudEvents, one JSON object a line, in position order."""
+    app = _app()
+    if follow:
+        _follow(app.subscribe(after, actor=actor, kind=kind), limit)
+        return
+    for _, event in app.read_events(after, limit or 1_000_000_000, actor=actor, kind=kind):
+        click.echo(json.dumps(event, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Start after this position.")
+@click.option("--limit", type=click.IntRange(min=1), help="Print at most this many entries.")
+@click.option("--follow", is_flag=True, help="Keep printing new entries until interrupted.")
+def changes(after: int, limit: int | None, follow: bool) -> None:
+    """Print, for each stored event, which actor's answers it changed and over which days."""
+    app = _app()
+    if follow:
+        _follow(app.subscribe_changes(after), limit)
+        return
+    for _, change in app.stance_changes(after, limit or 1_000_000_000):
+        click.echo(json.dumps(change, ensure_ascii=False))
+
+
+def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> None:
+    """Print until interrupted (Ctrl-C ends cleanly) or `limit` items were printed."""
+    printed = 0
+    try:
+        with subscription:
+            for _, item in subscription:
+                click.echo(json.dumps(item, ensure_ascii=False))
+                printed += 1
+                if limit is not None and printed >= limit:
+                    return
+    except KeyboardInterrupt:
+        return
 
 
 @cli.command("verify")

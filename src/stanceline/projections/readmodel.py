@@ -12,6 +12,7 @@ Queries read rows by actor and never replay the log.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -190,7 +191,28 @@ class StanceView(SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS stance_versions_actor "
             "ON stance_versions (actor, superseded_at)",
             "CREATE INDEX IF NOT EXISTS stance_versions_recorded ON stance_versions (recorded_at)",
+            # The store's own id, the stable `source` of its CloudEvents (not part of the model:
+            # a rebuild keeps it).
+            "CREATE TABLE IF NOT EXISTS stanceline_store (id TEXT NOT NULL)",
         ]
+
+    def store_id(self) -> str:
+        """This store's id, made on first use and kept."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT id FROM stanceline_store")
+            found = c.fetchone()
+            if found is not None:
+                return str(found[0])
+            made = str(uuid.uuid4())
+            c.execute("INSERT INTO stanceline_store (id) VALUES (?)", (made,))
+            return made
+
+    def versions_at(self, first: int, last: int) -> dict[int, FactRow]:
+        """The versions made by the events at positions first..last, by position."""
+        rows = self._select(
+            "position >= :first AND position <= :last", {"first": first, "last": last}, "position"
+        )
+        return {row.position: row for row in rows}
 
     def position(self) -> int:
         """The last log position the model includes (0 when empty)."""

@@ -1,0 +1,1 @@
+"""The event stream: stored events as CloudEvents, and subscriptions that follow the log."""
