@@ -1,0 +1,97 @@
+"""One load's events, checked line by line against the store and against each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from stanceline.application.loading import NumberedFact
+from stanceline.domain.events import (
+    DomainEvent,
+    FactCorrected,
+    FactReinstated,
+    FactRetracted,
+    fact_event,
+)
+from stanceline.domain.intake import ChangeRequest, FieldError, ValidFact, change_event
+from stanceline.domain.lifecycle import FactState, FactStateError, UnknownFactError, evolve
+from stanceline.errors import ImportFileError
+
+
+class Batch:
+    """The events one load adds, checked line by line against the store and each other."""
+
+    def __init__(
+        self,
+        fact_state: Callable[[str], FactState],
+        origin: str,
+        stored: dict[str, set[str]],
+        recorded_at: datetime,
+        by: str,
+    ) -> None:
+        self.fact_state = fact_state
+        self.origin = origin
+        self.hashes = stored
+        self.recorded_at = recorded_at
+        self.by = by
+        self.events: list[DomainEvent] = []
+        self.present = 0
+        self.states: dict[str, FactState] = {}
+        self.seen: list[str] = []
+
+    def add(self, item: NumberedFact) -> None:
+        try:
+            if isinstance(item.fact, ValidFact):
+                self._add_fact(item.fact)
+            else:
+                self._add_change(item.fact)
+        except FieldError as error:
+            raise ImportFileError(self.origin, item.line, error.field, error.message) from None
+        except (FactStateError, UnknownFactError) as error:
+            field = (
+                _ACTION_FIELDS[item.fact.action] if isinstance(item.fact, ChangeRequest) else "id"
+            )
+            raise ImportFileError(self.origin, item.line, field, str(error)) from None
+
+    def _add_fact(self, fact: ValidFact) -> None:
+        known = self.hashes.get(fact.fact_id, set())
+        if fact.content_hash in known:
+            # As first recorded, or as corrected since (an export loaded back).
+            self.present += 1
+            return
+        if known:
+            raise FieldError(
+                "id",
+                f"fact {fact.fact_id!r} is already stored with different content "
+                "(stored facts are never edited: record a correction)",
+            )
+        event = fact_event(
+            fact.fact_id, fact.content, recorded_at=self.recorded_at, recorded_by=self.by
+        )
+        self.events.append(event)
+        self.states[fact.fact_id] = evolve(None, event)
+        self.hashes[fact.fact_id] = {fact.content_hash}
+
+    def _add_change(self, request: ChangeRequest) -> None:
+        state = self.states.get(request.fact_id) or self.fact_state(request.fact_id)
+        change_id = request.change_id()
+        # The same line again later in one file means it again: number the repeats.
+        repeats = self.seen.count(change_id)
+        self.seen.append(change_id)
+        if repeats:
+            change_id = request.change_id(salt=f"#{repeats + 1}")
+        if change_id in state.change_ids:
+            self.present += 1
+            return
+        event = change_event(
+            request, state, change_id=change_id, recorded_at=self.recorded_at, recorded_by=self.by
+        )
+        self.events.append(event)
+        self.states[request.fact_id] = evolve(state, event)
+
+
+_ACTION_FIELDS = {
+    FactCorrected: "corrects",
+    FactRetracted: "retracts",
+    FactReinstated: "reinstates",
+}

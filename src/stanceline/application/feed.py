@@ -1,0 +1,117 @@
+"""The stream as the application serves it: CloudEvents and stance changes, read or followed."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
+
+from stanceline.domain.diff import knowledge_changes
+from stanceline.domain.events import DomainEvent
+from stanceline.domain.stance import Occurrence
+from stanceline.stream.cloudevents import to_cloudevent
+from stanceline.stream.subscription import Subscription
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+    from stanceline.domain.actors import Actor
+    from stanceline.projections.readmodel import StanceView
+
+
+class Feed:
+    """Mixed into the application: the event stream and the derived stream of stance changes."""
+
+    if TYPE_CHECKING:
+        view: StanceView
+        recorder: ApplicationRecorder
+        mapper: Mapper[str]
+
+        def catch_up(self) -> int: ...
+        def resolve(self, actor: str) -> Actor: ...
+        def _occurrences(self, actor: str, position: int | None) -> list[Occurrence]: ...
+
+    @cached_property
+    def source(self) -> str:
+        """The CloudEvents `source` of this store: stable for the store's life."""
+        return f"urn:stanceline:store:{self.view.store_id()}"
+
+    def read_events(
+        self, after: int = 0, limit: int = 100, *, actor: str | None = None, kind: str | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Up to `limit` stored events after `after`, as (position, CloudEvent), in order."""
+        code = self.resolve(actor).code if actor else None
+        found: list[tuple[int, dict[str, Any]]] = []
+        while len(found) < limit:
+            batch = self._cloudevents(after, max(limit - len(found), 100))
+            if not batch:
+                break
+            found += [
+                (p, e)
+                for p, e in batch
+                if (code is None or e["subject"] == code)
+                and (kind is None or e["data"]["kind"] == kind)
+            ]
+            after = batch[-1][0]
+        return found[:limit]
+
+    def _cloudevents(self, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        self.catch_up()
+        notifications = self.recorder.select_notifications(start=after + 1, limit=limit)
+        if not notifications:
+            return []
+        rows = self.view.versions_at(notifications[0].id, notifications[-1].id)
+        return [
+            (
+                n.id,
+                to_cloudevent(
+                    n.id, cast(DomainEvent, self.mapper.to_domain_event(n)), rows[n.id], self.source
+                ),
+            )
+            for n in notifications
+        ]
+
+    def subscribe(
+        self,
+        after: int = 0,
+        *,
+        actor: str | None = None,
+        kind: str | None = None,
+        poll: float = 0.1,
+    ) -> Subscription[dict[str, Any]]:
+        """Every stored event after `after` as CloudEvents: the catch-up, then live ones."""
+        return Subscription(
+            lambda at, n: self.read_events(at, n, actor=actor, kind=kind), after, poll
+        )
+
+    def stance_changes(self, after: int = 0, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        """For each stored event after `after`: which answers it changed, over which days."""
+        self.catch_up()
+        found = []
+        for row in self.view.changes_between(after, after + limit):
+            runs = knowledge_changes(
+                self._occurrences(row.actor, row.position - 1),
+                self._occurrences(row.actor, row.position),
+            )
+            first = min((r.first_day for r in runs), default=None)
+            last = max((r.last_day for r in runs), default=None)
+            change = {
+                "position": row.position,
+                "event": f"{row.fact_id}/v{row.version}",
+                "fact_id": row.fact_id,
+                "actor": row.actor,
+                "change": row.change,
+                "first_day": _day(first),
+                "last_day": _day(last),
+                "parts": sorted({r.part for r in runs}),
+            }
+            found.append((row.position, change))
+        return found
+
+    def subscribe_changes(self, after: int = 0, poll: float = 0.1) -> Subscription[dict[str, Any]]:
+        """The derived stream of stance changes: the catch-up, then live ones."""
+        return Subscription(self.stance_changes, after, poll)
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
