@@ -56,8 +56,13 @@ class Feed:
         return found[:limit]
 
     def _cloudevents(self, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
-        self.catch_up()
-        notifications = self.recorder.select_notifications(start=after + 1, limit=limit)
+        # Only what the read model already holds: an event committed meanwhile waits its turn.
+        position = self.catch_up()
+        if position <= after:
+            return []
+        notifications = self.recorder.select_notifications(
+            start=after + 1, limit=limit, stop=position
+        )
         if not notifications:
             return []
         rows = self.view.versions_at(notifications[0].id, notifications[-1].id)

@@ -12,14 +12,16 @@ Queries read rows by actor and never replay the log.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from stanceline.domain.dates import parse_effective_date
@@ -196,9 +198,33 @@ class StanceView(SQLiteTrackingRecorder):
             "CREATE TABLE IF NOT EXISTS stanceline_store (id TEXT NOT NULL)",
         ]
 
+    @contextmanager
+    def _writing(self) -> Iterator[SQLiteCursor]:
+        """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+        A plain BEGIN reads before it writes, and SQLite refuses, without
+        waiting, to upgrade a reader whose snapshot another writer has moved
+        past ("database is locked"); taking the lock first waits its turn.
+        """
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                connection.commit()
+            except sqlite3.IntegrityError as error:
+                connection.rollback()
+                raise IntegrityError(error) from error
+            except sqlite3.OperationalError as error:
+                connection.rollback()
+                raise OperationalError(error) from error
+            except BaseException:
+                connection.rollback()
+                raise
+
     def store_id(self) -> str:
         """This store's id, made on first use and kept."""
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute("SELECT id FROM stanceline_store")
             found = c.fetchone()
             if found is not None:
@@ -220,7 +246,7 @@ class StanceView(SQLiteTrackingRecorder):
 
     def apply(self, events: Sequence[tuple[int, DomainEvent]], position: int) -> None:
         """Add the versions the events make and move the tracking position, in one transaction."""
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             pending: list[FactRow] = []
             latest: dict[str, FactRow] = {}
             for at, event in events:
@@ -248,7 +274,7 @@ class StanceView(SQLiteTrackingRecorder):
 
     def reset(self) -> None:
         """Forget every row and the tracking position (before a rebuild)."""
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute("DELETE FROM stance_versions")
             c.execute("DELETE FROM tracking WHERE application_name = ?", (UPSTREAM,))
 
