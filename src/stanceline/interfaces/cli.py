@@ -560,6 +560,32 @@ def verify_command(expect: str | None) -> None:
     click.echo(f"head digest: {head_digest_line(report)}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Writers' tokens, one `name token` pair a line (default: $STANCELINE_API_TOKEN, "
+    "recorded as writer 'api'; with neither, writes answer 403).",
+)
+def serve(host: str, port: int, token_file: str | None) -> None:
+    """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs)."""
+    # Imported here so that the other commands do not pay for loading FastAPI and uvicorn.
+    from stanceline.interfaces import http
+
+    lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
+    tokens = http.load_tokens(token_file) if token_file else None
+    api = http.create_app(lazy.store, actors_file=lazy.actors_file, tokens=tokens)
+    writers = http.writers(api)
+    click.echo(
+        f"writers: {', '.join(writers)}" if writers else "writes disabled: no token", err=True
+    )
+    http.run(api, host=host, port=port)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="stanceline")
