@@ -46,3 +46,7 @@ class StoreConfigError(StancelineError, ValueError):
 
 class CatalogueError(StancelineError, ValueError):
     """An organisation catalogue file or entry that cannot be loaded."""
+
+
+class StoreBusyError(StancelineError, RuntimeError):
+    """Concurrent writers kept conflicting; nothing of this write was stored."""

@@ -42,17 +42,13 @@ from stanceline.domain.lifecycle import (
     fold,
 )
 from stanceline.domain.stance import Occurrence, stance_on
-from stanceline.errors import ImportFileError, StancelineError, UnknownActorError
+from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.readmodel import FactRow, StanceView
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
 SAVE_RETRIES = 5
-
-
-class StoreBusyError(StancelineError, RuntimeError):
-    """Concurrent writers kept conflicting; nothing of this load was written."""
 
 
 def default_recorder() -> str:

@@ -39,6 +39,13 @@ def read_facts(
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFileError(name, 0, "", f"cannot read: {error}") from None
+    return parse_facts(name, text, catalogue, progress)
+
+
+def parse_facts(
+    name: str, text: str, catalogue: ActorCatalogue, progress: Progress | None = None
+) -> list[NumberedFact]:
+    """Validate the text of an import file named `name`; ImportFileError at the first bad line."""
     facts = []
     for line, raw in _objects(name, text):
         try:

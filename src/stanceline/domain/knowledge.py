@@ -31,13 +31,17 @@ class KnownAt:
 
 
 _POSITION = re.compile(r"@(\d+)")
+MAX_POSITION = 2**53 - 1  # the largest integer every JSON reader keeps exact
 
 
 def parse_known_at(text: str) -> KnownAt:
     """'@N', an ISO 8601 timestamp (UTC when it has no zone) or a day (its end, UTC)."""
     text = text.strip()
     if match := _POSITION.fullmatch(text):
-        return KnownAt(position=int(match.group(1)), moment=None)
+        position = int(match.group(1))
+        if position > MAX_POSITION:
+            raise InvalidKnownAtError(f"{text!r}: a position is at most {MAX_POSITION}")
+        return KnownAt(position=position, moment=None)
     try:
         if "T" not in text.upper() and " " not in text:
             # A day, in any ISO 8601 form (2025-07-04, 20250704, 2025-W27-5): its end, UTC.

@@ -21,7 +21,7 @@ from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import parse_day
 from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import ChangeInput, FieldError, import_schema
-from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
+from stanceline.domain.knowledge import MAX_POSITION, InvalidKnownAtError, parse_known_at
 from stanceline.errors import InvalidDateError, StancelineError
 from stanceline.interfaces import render
 from stanceline.stream.subscription import Subscription
@@ -496,7 +496,12 @@ def diff(
 
 
 @cli.command()
-@click.option("--after", type=click.IntRange(min=0), default=0, help="Start after this position.")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0, max=MAX_POSITION),
+    default=0,
+    help="Start after this position.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Print at most this many events.")
 @click.option("--actor", help="Only events about this actor.")
 @click.option("--kind", type=click.Choice([k.value for k in FactKind]), help="Only this kind.")
@@ -514,7 +519,12 @@ def events(
 
 
 @cli.command()
-@click.option("--after", type=click.IntRange(min=0), default=0, help="Start after this position.")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0, max=MAX_POSITION),
+    default=0,
+    help="Start after this position.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Print at most this many entries.")
 @click.option("--follow", is_flag=True, help="Keep printing new entries until interrupted.")
 def changes(after: int, limit: int | None, follow: bool) -> None:

@@ -41,8 +41,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stanceline.application import Stanceline
-from stanceline.application.app import StoreBusyError
-from stanceline.application.loading import NumberedFact
+from stanceline.application.loading import NumberedFact, parse_facts
 from stanceline.application.reports import (
     DateDiff,
     FactReport,
@@ -59,9 +58,6 @@ from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import (
     FactInput,
     FieldError,
-    is_change,
-    validate_change,
-    validate_fact,
 )
 from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
 from stanceline.domain.lifecycle import FactStateError, UnknownFactError
@@ -69,6 +65,7 @@ from stanceline.errors import (
     ImportFileError,
     InvalidDateError,
     StancelineError,
+    StoreBusyError,
     UnknownActorError,
 )
 from stanceline.projections.explain import Explanation
@@ -860,19 +857,7 @@ def _one_fact(body: bytes) -> dict[str, Any]:
 
 def _batch(body: bytes, catalogue: ActorCatalogue) -> list[NumberedFact]:
     """Validate a JSON Lines batch (facts and change lines) as `load` does a file."""
-    facts = []
-    for number, line in enumerate(_decode(body).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            item = validate_change(raw) if is_change(raw) else validate_fact(raw, catalogue)
-        except json.JSONDecodeError as error:
-            message = f"invalid JSON: {error.msg} (column {error.colno})"
-            raise ImportFileError("body", number, "", message) from None
-        except FieldError as error:
-            raise ImportFileError("body", number, error.field, error.message) from None
-        facts.append(NumberedFact(number, item))
+    facts = parse_facts("body", _decode(body), catalogue)
     if not facts:
         raise _usage("body", "the batch holds no facts")
     return facts
