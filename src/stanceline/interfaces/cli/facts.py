@@ -1,0 +1,140 @@
+"""Commands that put facts in and take them out: load, record, schema, rebuild, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stanceline.application.loading import count_objects
+from stanceline.domain.facts import FactKind
+from stanceline.domain.intake import ChangeInput, FieldError, import_schema
+from stanceline.interfaces import render
+from stanceline.interfaces.cli.base import (
+    DetailType,
+    _app,
+    _by_option,
+    _echo_json,
+    _field_errors,
+    _source,
+    _source_options,
+    cli,
+)
+
+PROGRESS_THRESHOLD = 10_000
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_by_option
+def load(files: tuple[str, ...], by: str | None) -> None:
+    """Record the facts of JSON Lines (or JSON array) FILES; each file is all-or-nothing."""
+    app = _app()
+    for path in files:
+        if not Path(path).is_file():
+            raise click.ClickException(f"{path}: no such file")
+        total = count_objects(path)
+        show = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
+        bar = (
+            click.progressbar(length=total, label=f"checking {path}", file=sys.stderr)
+            if show
+            else nullcontext(None)
+        )
+        with bar as progress:
+            result = app.load_file(path, by=by, progress=progress.update if progress else None)
+        click.echo(f"{path}: {result.recorded} recorded, {result.already_present} already present")
+
+
+@cli.command()
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([k.value for k in FactKind]),
+    help="What happened.",
+)
+@click.option("--actor", required=True, help="Code, name or alias of the state or organisation.")
+@click.option(
+    "--date",
+    "date_",
+    required=True,
+    metavar="EDTF",
+    help="When: 2025-07-03, 2025-04, 2003, ranges...",
+)
+@click.option("--summary", required=True, help="One sentence saying what happened.")
+@_source_options
+@click.option(
+    "--detail",
+    "details",
+    multiple=True,
+    type=DetailType(),
+    help="A detail of the kind, e.g. level=ambassador or measure=officials (repeatable).",
+)
+@click.option(
+    "--id", "fact_id", metavar="ID", help="A stable id (default: derived from the content)."
+)
+@_by_option
+def record(
+    kind: str,
+    actor: str,
+    date_: str,
+    summary: str,
+    details: tuple[tuple[str, str], ...],
+    fact_id: str | None,
+    by: str | None,
+    **source: str | None,
+) -> None:
+    """Record one fact and print its id."""
+    if not source["source_title"]:
+        raise click.UsageError("Missing option '--source-title'.")
+    raw: dict[str, Any] = {
+        "kind": kind,
+        "actor": actor,
+        "date": date_,
+        "summary": summary,
+        "source": _source(**source),
+        "details": dict(details),
+    }
+    if fact_id:
+        raw["id"] = fact_id
+    try:
+        result = _app().record_fact(raw, by=by)
+    except FieldError as error:
+        raise _field_errors(error) from None
+    click.echo(result.fact_ids[0])
+    if result.already_present:
+        click.echo("already present: nothing new was recorded", err=True)
+
+
+@cli.command()
+@click.option("--change", is_flag=True, help="The schema of change lines (corrects/retracts/...).")
+def schema(change: bool) -> None:
+    """Print the JSON Schema of one fact line of the import format (or of a change line)."""
+    _echo_json(ChangeInput.model_json_schema() if change else import_schema())
+
+
+@cli.command()
+def rebuild() -> None:
+    """Rebuild the read model from the event log."""
+    count = _app().rebuild()
+    click.echo(f"read model rebuilt: {render.plural(count, 'fact')}")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+def export(out: str | None) -> None:
+    """Print every fact as import-format JSON Lines, in recording order."""
+    lines = (json.dumps(fact, ensure_ascii=False) + "\n" for fact in _app().export())
+    if out is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.writelines(lines)

@@ -1,0 +1,131 @@
+"""Commands that answer questions: stance, world, history, explain, diff."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from stanceline.application.reports import StanceReport
+from stanceline.interfaces import render
+from stanceline.interfaces.cli.base import (
+    DAY,
+    KNOWN_AT,
+    _app,
+    _echo_json,
+    _known_at_option,
+    cli,
+    today,
+)
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stance JSON.")
+@_known_at_option
+def stance(actor: str, on: date | None, as_json: bool, known_at: str | None) -> None:
+    """Show ACTOR's stance toward the Taliban government on one day."""
+    report = _app().stance(actor, on or today(), known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(render.stance_text(report))
+
+
+@cli.command()
+@click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print a list of stance JSON objects.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
+@_known_at_option
+def world(on: date | None, as_json: bool, as_csv: bool, known_at: str | None) -> None:
+    """Show every actor with any fact, as of one day, sorted by code."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    day = on or today()
+    reports = _app().world(day, known_at)
+    if as_json:
+        _echo_json([r.model_dump(mode="json") for r in reports])
+    elif as_csv:
+        click.echo(render.world_csv(reports), nl=False)
+    else:
+        click.echo(render.world_text(reports, day.isoformat(), known_at=_known_text(reports)))
+
+
+def _known_text(reports: list[StanceReport]) -> str | None:
+    return reports[0].known_at if reports else None
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@_known_at_option
+def history(actor: str, as_json: bool, known_at: str | None) -> None:
+    """Show every fact of ACTOR in effective-date order, with what each changed."""
+    report = _app().history(actor, known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json", by_alias=True))
+    else:
+        click.echo(render.history_text(report))
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--on", type=DAY, help="The day to explain, YYYY-MM-DD (default: today, UTC).")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(actor: str, on: date | None, known_at: str | None, as_json: bool) -> None:
+    """Explain ACTOR's stance on one day: the facts, sources and rules behind each part."""
+    report = _app().explain(actor, on or today(), known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(render.explanation_text(report))
+
+
+@cli.command()
+@click.argument("actor", required=False)
+@click.option("--all", "all_actors", is_flag=True, help="Every actor instead of one.")
+@click.option("--from", "from_", type=DAY, help="Changes on days after this one...")
+@click.option("--to", type=DAY, help="...up to and including this one.")
+@click.option("--known-from", type=KNOWN_AT, help="What the record learned after T1...")
+@click.option("--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N).")
+@click.option("--on", type=DAY, help="With --known-from/--known-to: only answers on this day.")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def diff(
+    actor: str | None,
+    all_actors: bool,
+    from_: date | None,
+    to: date | None,
+    known_from: str | None,
+    known_to: str | None,
+    on: date | None,
+    known_at: str | None,
+    as_json: bool,
+) -> None:
+    """What changed between two days (--from/--to) or two audits (--known-from/--known-to)."""
+    if (actor is not None) == all_actors:
+        raise click.UsageError("name one ACTOR or give --all")
+    by_dates = from_ is not None or to is not None
+    by_knowledge = known_from is not None or known_to is not None
+    if by_dates == by_knowledge:
+        raise click.UsageError("give either --from and --to, or --known-from and --known-to")
+    if by_dates:
+        if from_ is None or to is None or on is not None:
+            raise click.UsageError("--from needs --to (and --on goes with --known-from/--known-to)")
+        if to < from_:
+            raise click.UsageError(f"--to {to} is before --from {from_}")
+        report = _app().diff_dates(actor, from_, to, known_at)
+        output = report.model_dump(mode="json", by_alias=True) if as_json else None
+        text = render.date_diff_text(report)
+    else:
+        if known_from is None or known_to is None or known_at is not None:
+            raise click.UsageError("--known-from needs --known-to (and no --known-at)")
+        knowledge = _app().diff_knowledge(actor, known_from, known_to, on)
+        output = knowledge.model_dump(mode="json") if as_json else None
+        text = render.knowledge_diff_text(knowledge)
+    if as_json:
+        _echo_json(output)
+    else:
+        click.echo(text)

@@ -1,0 +1,95 @@
+"""Commands that follow or serve the record: events, changes, serve."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from stanceline.domain.facts import FactKind
+from stanceline.domain.knowledge import MAX_POSITION
+from stanceline.interfaces.cli.base import _app, _Lazy, cli
+from stanceline.stream.subscription import Subscription
+
+
+@cli.command()
+@click.option(
+    "--after",
+    type=click.IntRange(min=0, max=MAX_POSITION),
+    default=0,
+    help="Start after this position.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Print at most this many events.")
+@click.option("--actor", help="Only events about this actor.")
+@click.option("--kind", type=click.Choice([k.value for k in FactKind]), help="Only this kind.")
+@click.option("--follow", is_flag=True, help="Keep printing new events until interrupted.")
+def events(
+    after: int, limit: int | None, actor: str | None, kind: str | None, follow: bool
+) -> None:
+    """Print stored events as CloudEvents, one JSON object a line, in position order."""
+    app = _app()
+    if follow:
+        _follow(app.subscribe(after, actor=actor, kind=kind), limit)
+        return
+    for _, event in app.read_events(after, limit or 1_000_000_000, actor=actor, kind=kind):
+        click.echo(json.dumps(event, ensure_ascii=False))
+
+
+@cli.command()
+@click.option(
+    "--after",
+    type=click.IntRange(min=0, max=MAX_POSITION),
+    default=0,
+    help="Start after this position.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Print at most this many entries.")
+@click.option("--follow", is_flag=True, help="Keep printing new entries until interrupted.")
+def changes(after: int, limit: int | None, follow: bool) -> None:
+    """Print, for each stored event, which actor's answers it changed and over which days."""
+    app = _app()
+    if follow:
+        _follow(app.subscribe_changes(after), limit)
+        return
+    for _, change in app.stance_changes(after, limit or 1_000_000_000):
+        click.echo(json.dumps(change, ensure_ascii=False))
+
+
+def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> None:
+    """Print until interrupted (Ctrl-C ends cleanly) or `limit` items were printed."""
+    printed = 0
+    try:
+        with subscription:
+            for _, item in subscription:
+                click.echo(json.dumps(item, ensure_ascii=False))
+                printed += 1
+                if limit is not None and printed >= limit:
+                    return
+    except KeyboardInterrupt:
+        return
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Writers' tokens, one `name token` pair a line (default: $STANCELINE_API_TOKEN, "
+    "recorded as writer 'api'; with neither, writes answer 403).",
+)
+def serve(host: str, port: int, token_file: str | None) -> None:
+    """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs)."""
+    # Imported here so that the other commands do not pay for loading FastAPI and uvicorn.
+    from stanceline.interfaces import http
+
+    lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
+    tokens = http.load_tokens(token_file) if token_file else None
+    api = http.create_app(lazy.store, actors_file=lazy.actors_file, tokens=tokens)
+    writers = http.writers(api)
+    click.echo(
+        f"writers: {', '.join(writers)}" if writers else "writes disabled: no token", err=True
+    )
+    http.run(api, host=host, port=port)

@@ -1,0 +1,170 @@
+"""Reads: stances, the world, histories, explanations, diffs and facts (the CLI's --json)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Query, Request
+
+from stanceline.application.reports import (
+    DateDiff,
+    FactReport,
+    HistoryReport,
+    KnowledgeDiff,
+    StanceReport,
+)
+from stanceline.domain.dates import parse_day
+from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
+from stanceline.errors import InvalidDateError
+from stanceline.interfaces.http.deps import INVALID, MAX_POSITION, NOT_FOUND, Engine, _off_loop
+from stanceline.interfaces.http.problems import FieldProblem, _usage, invalid
+from stanceline.projections.explain import Explanation
+
+DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2}|today)$"
+
+
+def _day(value: str | None, name: str) -> date:
+    try:
+        return parse_day(value or "today")
+    except InvalidDateError as error:
+        raise invalid([FieldProblem(field=name, message=str(error))]) from None
+
+
+def _known(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        known = parse_known_at(value)
+    except InvalidKnownAtError as error:
+        raise invalid([FieldProblem(field=name, message=str(error))]) from None
+    if known.position is not None and known.position > MAX_POSITION:
+        raise invalid([FieldProblem(field=name, message=f"@N is at most @{MAX_POSITION}")])
+    return known.text
+
+
+DayQuery = Annotated[
+    str | None,
+    Query(
+        pattern=DAY_PATTERN,
+        description="The day to answer for, YYYY-MM-DD or 'today' (default: today, UTC).",
+        examples=["2025-07-04"],
+    ),
+]
+KnownAtQuery = Annotated[
+    str | None,
+    Query(
+        description="Answer as the engine would have at T: an ISO 8601 timestamp (UTC if no "
+        "zone), a day (its end, UTC) or @N (every event at position N or before).",
+        examples=["@10", "2025-07-05T12:00:00Z"],
+    ),
+]
+
+
+# Reads
+
+
+router = APIRouter()
+
+
+@router.get(
+    "/actors/{actor}/stance",
+    response_model=StanceReport,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def stance(
+    request: Request, engine: Engine, actor: str, on: DayQuery = None, known_at: KnownAtQuery = None
+) -> StanceReport:
+    """One actor's stance on one day (the stance JSON of `stanceline stance --json`)."""
+    day, known = _day(on, "on"), _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.stance(actor, day, known))
+
+
+@router.get("/world", response_model=list[StanceReport], responses=INVALID, tags=["reads"])
+async def world(
+    request: Request, engine: Engine, on: DayQuery = None, known_at: KnownAtQuery = None
+) -> list[StanceReport]:
+    """Every actor with any fact, as of one day, sorted by code (`world --json`)."""
+    day, known = _day(on, "on"), _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.world(day, known))
+
+
+@router.get(
+    "/actors/{actor}/history",
+    response_model=HistoryReport,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def history(
+    request: Request, engine: Engine, actor: str, known_at: KnownAtQuery = None
+) -> HistoryReport:
+    """Every fact of one actor in effective-date order, with what each changed."""
+    known = _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.history(actor, known))
+
+
+@router.get(
+    "/actors/{actor}/explain",
+    response_model=Explanation,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def explain(
+    request: Request, engine: Engine, actor: str, on: DayQuery = None, known_at: KnownAtQuery = None
+) -> Explanation:
+    """Why one actor's stance on one day is what it is: facts, sources, rules."""
+    day, known = _day(on, "on"), _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.explain(actor, day, known))
+
+
+@router.get(
+    "/diff",
+    response_model=DateDiff | KnowledgeDiff,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def diff(
+    request: Request,
+    engine: Engine,
+    actor: Annotated[str | None, Query(description="One actor (or all=true).")] = None,
+    all_actors: Annotated[bool, Query(alias="all", description="Every actor.")] = False,
+    from_: Annotated[
+        str | None, Query(alias="from", pattern=DAY_PATTERN, description="Changes after...")
+    ] = None,
+    to: Annotated[str | None, Query(pattern=DAY_PATTERN, description="...up to this day.")] = None,
+    known_at: KnownAtQuery = None,
+    known_from: Annotated[str | None, Query(description="Learned after T1...")] = None,
+    known_to: Annotated[str | None, Query(description="...up to T2.")] = None,
+    on: Annotated[
+        str | None, Query(pattern=DAY_PATTERN, description="With known_from: one day.")
+    ] = None,
+) -> DateDiff | KnowledgeDiff:
+    """Changes between two days (from, to) or two audits (known_from, known_to)."""
+    if (actor is not None) == all_actors:
+        raise _usage("actor", "name one actor or give all=true")
+    who = None if all_actors else actor
+    by_dates = from_ is not None or to is not None
+    if by_dates == (known_from is not None or known_to is not None):
+        raise _usage("from", "give either from and to, or known_from and known_to")
+    if by_dates:
+        if from_ is None or to is None or on is not None:
+            raise _usage("to", "from needs to (and on goes with known_from/known_to)")
+        after, upto = _day(from_, "from"), _day(to, "to")
+        if upto < after:
+            raise _usage("to", f"to {upto} is before from {after}")
+        known = _known(known_at, "known_at")
+        return await _off_loop(request, lambda: engine.diff_dates(who, after, upto, known))
+    if known_from is None or known_to is None or known_at is not None:
+        raise _usage("known_to", "known_from needs known_to (and no known_at)")
+    start, end = _known(known_from, "known_from"), _known(known_to, "known_to")
+    day = _day(on, "on") if on is not None else None
+    return await _off_loop(
+        request, lambda: engine.diff_knowledge(who, cast(str, start), cast(str, end), day)
+    )
+
+
+@router.get("/facts/{fact_id}", response_model=FactReport, responses=NOT_FOUND, tags=["reads"])
+async def fact(request: Request, engine: Engine, fact_id: str) -> FactReport:
+    """A fact's whole life: recorded, corrected, retracted, with times, reasons and who."""
+    return await _off_loop(request, lambda: engine.fact(fact_id))

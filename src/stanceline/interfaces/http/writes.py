@@ -1,0 +1,222 @@
+"""Writes: record facts (one, or a JSON Lines batch), correct, retract and reinstate them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from stanceline.application import Stanceline
+from stanceline.application.loading import NumberedFact, parse_facts
+from stanceline.application.reports import FactVersionReport, LoadResult
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.events import FactChanged
+from stanceline.domain.facts import FactKind
+from stanceline.interfaces.http.auth import Writer
+from stanceline.interfaces.http.deps import INVALID, Engine, Responses, _off_loop
+from stanceline.interfaces.http.problems import ProblemError, _usage
+
+JSONL_MEDIA_TYPES = ("application/x-ndjson", "application/jsonl")
+
+
+# Writes
+
+
+class ChangeRecorded(FactVersionReport):
+    """A correction, retraction or reinstatement as recorded."""
+
+    fact_id: str
+
+
+class SourcePatch(BaseModel):
+    """Fields of the fact's source to change; the others stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+    quote: str | None = None
+
+
+class Correction(BaseModel):
+    """Why, and the fields that replace the fact's own (at least one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, description="Why: shown to auditors forever.")
+    kind: FactKind | None = None
+    date: str | None = Field(default=None, description="The right effective date (EDTF).")
+    summary: str | None = None
+    source: SourcePatch | None = None
+    details: dict[str, Any] | None = Field(default=None, description="All of the details.")
+
+
+class Reason(BaseModel):
+    """Why: shown to auditors forever."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1)
+
+
+WRITE_ERRORS: Responses = {
+    401: {"description": "Missing or wrong token."},
+    403: {"description": "No writer token is configured: writes are disabled."},
+    413: {"description": "The body is over the size limit."},
+    **INVALID,
+}
+CHANGE_ERRORS: Responses = {
+    **WRITE_ERRORS,
+    404: {"description": "Unknown fact."},
+    409: {"description": "Not allowed in the fact's state (e.g. retracting it twice)."},
+}
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks = [chunk async for chunk in request.stream()]
+    return b"".join(chunks)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _usage("body", f"not UTF-8: {error.reason}") from None
+
+
+def _one_fact(body: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(_decode(body))
+    except json.JSONDecodeError as error:
+        message = f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        raise _usage("body", message) from None
+    if not isinstance(raw, dict):
+        raise _usage("body", "expected one fact as a JSON object (send a batch as JSON Lines)")
+    return raw
+
+
+def _batch(body: bytes, catalogue: ActorCatalogue) -> list[NumberedFact]:
+    """Validate a JSON Lines batch (facts and change lines) as `load` does a file."""
+    facts = parse_facts("body", _decode(body), catalogue)
+    if not facts:
+        raise _usage("body", "the batch holds no facts")
+    return facts
+
+
+def _fact_body_schema() -> dict[str, Any]:
+    return {
+        "required": True,
+        "description": "One fact (application/json) or a JSON Lines batch of facts and change "
+        "lines (application/x-ndjson or application/jsonl), all or nothing.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/FactInput"}},
+            **{media: {"schema": {"type": "string"}} for media in JSONL_MEDIA_TYPES},
+        },
+    }
+
+
+router = APIRouter()
+
+
+@router.post(
+    "/facts",
+    status_code=201,
+    response_model=LoadResult,
+    responses={**WRITE_ERRORS, 415: {"description": "Not JSON or JSON Lines."}},
+    openapi_extra={"requestBody": _fact_body_schema()},
+    tags=["writes"],
+)
+async def record_facts(
+    request: Request, response: Response, engine: Engine, by: Writer
+) -> LoadResult:
+    """Record one fact, or a JSON Lines batch: all or nothing, validated as `load` does."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("application/json", *JSONL_MEDIA_TYPES):
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send application/json (one fact) or application/x-ndjson (a batch)",
+        )
+    body = await _read_body(request)
+    if media == "application/json":
+        raw = _one_fact(body)
+        result = await _off_loop(request, lambda: engine.record_fact(raw, by=by))
+        response.headers["Location"] = f"/facts/{result.fact_ids[0]}"
+        return result
+    facts = _batch(body, engine.catalogue)
+    return await _off_loop(request, lambda: engine.record_facts(facts, by=by, origin="body"))
+
+
+@router.post(
+    "/facts/{fact_id}/corrections",
+    status_code=201,
+    response_model=ChangeRecorded,
+    responses=CHANGE_ERRORS,
+    tags=["writes"],
+)
+async def correct(
+    request: Request,
+    response: Response,
+    engine: Engine,
+    by: Writer,
+    fact_id: str,
+    correction: Correction,
+) -> ChangeRecorded:
+    """Correct a fact: the given fields replace its own; the original stays readable."""
+    fields = correction.model_dump(
+        mode="json", include={"kind", "date", "summary", "details"}, exclude_none=True
+    )
+    patch = correction.source.model_dump(exclude_none=True) if correction.source else None
+
+    def change() -> ChangeRecorded:
+        event = engine.correct(fact_id, correction.reason, fields, source=patch, by=by)
+        return _recorded(engine, event)
+
+    return _located(response, await _off_loop(request, change))
+
+
+@router.post(
+    "/facts/{fact_id}/retractions",
+    status_code=201,
+    response_model=ChangeRecorded,
+    responses=CHANGE_ERRORS,
+    tags=["writes"],
+)
+async def retract(
+    request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
+) -> ChangeRecorded:
+    """Retract a fact: from now on it no longer counts."""
+    event = await _off_loop(request, lambda: engine.retract(fact_id, body.reason, by=by))
+    return _located(response, await _off_loop(request, lambda: _recorded(engine, event)))
+
+
+@router.post(
+    "/facts/{fact_id}/reinstatements",
+    status_code=201,
+    response_model=ChangeRecorded,
+    responses=CHANGE_ERRORS,
+    tags=["writes"],
+)
+async def reinstate(
+    request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
+) -> ChangeRecorded:
+    """Undo a retraction."""
+    event = await _off_loop(request, lambda: engine.reinstate(fact_id, body.reason, by=by))
+    return _located(response, await _off_loop(request, lambda: _recorded(engine, event)))
+
+
+def _recorded(engine: Stanceline, event: FactChanged) -> ChangeRecorded:
+    """The version a change made, as the read model holds it."""
+    report = engine.fact(event.originator_id)
+    made = next(v for v in report.versions if v.version == event.originator_version)
+    return ChangeRecorded(fact_id=report.id, **made.model_dump())
+
+
+def _located(response: Response, change: ChangeRecorded) -> ChangeRecorded:
+    response.headers["Location"] = f"/facts/{change.fact_id}"
+    return change
