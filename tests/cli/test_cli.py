@@ -16,6 +16,7 @@ from stanceline.application import Stanceline
 from stanceline.domain.events import FactRecorded
 from stanceline.domain.facts import Component, FactKind
 from tests.cli.conftest import FIXTURES, Run, invoke
+from tests.factories import fact, write_jsonl
 
 ACTORS = ["ARE", "CHN", "EU", "PAK", "RUS", "USA", "UZB"]
 COMPONENTS = [c.value for c in Component]
@@ -23,26 +24,6 @@ STANCE_KEYS = {"actor", "actor_name", "on", "known_at", "summary", "components"}
 COMPONENT_KEYS = {"value", "certainty", "alternatives", "since", "facts"}
 DAYS = ["1990-01-01", "2025-03-31", "2025-04-10", "2025-07-03", "2025-07-04"]
 OpenStore = Callable[[], Stanceline]
-
-
-def fact(**changes: Any) -> dict[str, Any]:
-    """A valid import-format object; keyword arguments replace or add fields."""
-    raw: dict[str, Any] = {
-        "kind": "stance_stated",
-        "actor": "RUS",
-        "date": "2024-05-01",
-        "summary": "Moscow says something about Kabul",
-        "source": {"title": "A test source"},
-        "details": {},
-    }
-    raw.update(changes)
-    return raw
-
-
-def write_jsonl(path: Path, objects: list[Any]) -> Path:
-    lines = [o if isinstance(o, str) else json.dumps(o) for o in objects]
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
 
 
 def ok(result: Result) -> str:

@@ -24,25 +24,13 @@ from cloudevents.core.formats.json import JSONFormat
 
 from stanceline.application import Stanceline
 from tests.cli.conftest import CLEAN_ENV, FIXTURES, Run
+from tests.factories import fact
 
 OpenStore = Callable[[], Stanceline]
 DESIGNATION = "rus-designation-2003"
 EU_STATEMENT = "eu-statement-recognition-conditions"
 RUSSIAN = [1, 2, 3, 4, 5, 6]
 STATEMENTS = [5, 6, 13, 14]
-
-
-def fact(**changes: Any) -> dict[str, Any]:
-    raw: dict[str, Any] = {
-        "kind": "stance_stated",
-        "actor": "RUS",
-        "date": "2024-05-01",
-        "summary": "Moscow says something about Kabul",
-        "source": {"title": "A test source"},
-        "details": {},
-    }
-    raw.update(changes)
-    return raw
 
 
 def lines(result: Result) -> list[dict[str, Any]]:

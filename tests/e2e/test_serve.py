@@ -21,7 +21,8 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from tests.http.conftest import SSEReader, fact, sse_headers
+from tests.factories import fact
+from tests.http.conftest import SSEReader, sse_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-writer-token-0123456789"

@@ -40,28 +40,9 @@ CLEAN_ENV: dict[str, str | None] = {
 ClientFactory = Callable[..., TestClient]
 
 
-def fact(**changes: Any) -> dict[str, Any]:
-    """A valid import-format object; keyword arguments replace or add fields."""
-    raw: dict[str, Any] = {
-        "kind": "stance_stated",
-        "actor": "RUS",
-        "date": "2024-05-01",
-        "summary": "Moscow says something about Kabul",
-        "source": {"title": "A test source", "publisher": "Tests"},
-        "details": {},
-    }
-    raw.update(changes)
-    return raw
-
-
 def engine(client: TestClient) -> Stanceline:
     """The application behind a test client."""
     return stanceline_of(client.app)  # type: ignore[arg-type]
-
-
-def event_count(app: Stanceline) -> int:
-    """How many events the log holds."""
-    return app.recorder.max_notification_id() or 0
 
 
 def cli_json(store: str, *args: str) -> Any:

@@ -15,6 +15,7 @@ import pytest
 from cloudevents.core.formats.json import JSONFormat
 
 from stanceline.application import Stanceline
+from tests.factories import event_count, fact
 from tests.http.conftest import (
     ALICE,
     BOB,
@@ -25,8 +26,6 @@ from tests.http.conftest import (
     TestClient,
     cli_json,
     engine,
-    event_count,
-    fact,
     sse_headers,
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,37 +9,12 @@ from typing import Any
 import pytest
 
 from stanceline.application import Stanceline
+from tests.factories import write_jsonl
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl"
 
 AppFactory = Callable[..., Stanceline]
 FileWriter = Callable[[str, Iterable[Any]], Path]
-
-
-def fact(**changes: Any) -> dict[str, Any]:
-    """A valid import-format object; keyword arguments replace or add fields."""
-    raw: dict[str, Any] = {
-        "kind": "stance_stated",
-        "actor": "RUS",
-        "date": "2024-05-01",
-        "summary": "Moscow says something about Kabul",
-        "source": {"title": "A test source", "publisher": "Tests"},
-        "details": {},
-    }
-    raw.update(changes)
-    return raw
-
-
-def write_jsonl(path: Path, objects: Iterable[Any]) -> Path:
-    """Write objects one per line; a str is written as the line itself (for bad JSON)."""
-    lines = [o if isinstance(o, str) else json.dumps(o) for o in objects]
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def event_count(app: Stanceline) -> int:
-    """How many events the log holds (its last notification id, 0 when empty)."""
-    return app.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

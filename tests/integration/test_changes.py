@@ -28,7 +28,8 @@ from stanceline.domain.events import (
 from stanceline.domain.intake import FieldError
 from stanceline.domain.lifecycle import FactStateError, UnknownFactError
 from stanceline.errors import ImportFileError
-from tests.integration.conftest import FIXTURES, FileWriter, event_count, fact, write_jsonl
+from tests.factories import event_count, fact, write_jsonl
+from tests.integration.conftest import FIXTURES, FileWriter
 from tests.strategies import CHANGE_ACTORS, CHANGE_QUERY_DAYS, window_fact_lists
 
 DESIGNATION = "rus-designation-2003"

@@ -17,7 +17,8 @@ from stanceline.application import Stanceline
 from stanceline.domain.intake import FieldError
 from stanceline.domain.knowledge import InvalidKnownAtError
 from stanceline.domain.lifecycle import FactStateError
-from tests.integration.conftest import FileWriter, event_count, fact
+from tests.factories import event_count, fact
+from tests.integration.conftest import FileWriter
 from tests.strategies import (
     CHANGE_ACTORS,
     CHANGE_QUERY_DAYS,

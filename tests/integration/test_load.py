@@ -12,13 +12,8 @@ import pytest
 from stanceline.application import Stanceline
 from stanceline.domain.events import FactRecorded
 from stanceline.errors import ImportFileError
-from tests.integration.conftest import (
-    FIXTURES,
-    AppFactory,
-    FileWriter,
-    event_count,
-    fact,
-)
+from tests.factories import event_count, fact
+from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
 
 DAYS = [date(1990, 1, 1), date(2025, 3, 31), date(2025, 4, 10), date(2025, 7, 4)]
 

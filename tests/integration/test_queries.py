@@ -15,7 +15,8 @@ from hypothesis import given, settings
 
 from stanceline.application import Stanceline
 from stanceline.domain.facts import Component
-from tests.integration.conftest import FIXTURES, AppFactory, event_count, write_jsonl
+from tests.factories import event_count, write_jsonl
+from tests.integration.conftest import FIXTURES, AppFactory
 from tests.strategies import import_fact_sets
 
 COMPONENTS = [c.value for c in Component]

@@ -15,7 +15,8 @@ from stanceline.application import Stanceline
 from stanceline.application.reports import LoadResult
 from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
-from tests.integration.conftest import AppFactory, event_count, fact, write_jsonl
+from tests.factories import event_count, fact, write_jsonl
+from tests.integration.conftest import AppFactory
 from tests.strategies import import_files
 
 Snapshot = tuple[list[tuple[Any, ...]], int]

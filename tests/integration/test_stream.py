@@ -43,13 +43,8 @@ from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import validate_fact
 from stanceline.errors import UnknownActorError
 from stanceline.stream.subscription import Subscription
-from tests.integration.conftest import (
-    FIXTURES,
-    AppFactory,
-    FileWriter,
-    event_count,
-    fact,
-)
+from tests.factories import event_count, fact
+from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
 from tests.integration.test_known_at import run_script
 from tests.strategies import CHANGE_ACTORS, CHANGE_QUERY_DAYS, Operation, change_scripts
 

@@ -14,7 +14,8 @@ from stanceline.application import Stanceline
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.verify import ExpectError, VerifyReport, head_digest_line, verify
 from stanceline.domain.events import FactRecorded
-from tests.integration.conftest import FIXTURES, AppFactory, FileWriter, fact
+from tests.factories import fact
+from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
 
 EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
