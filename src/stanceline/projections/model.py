@@ -61,8 +61,8 @@ class StanceModel:
         def max_tracking_id(self, application_name: str) -> int | None: ...
         def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
 
-    def _writing(self) -> AbstractContextManager[Any]:
-        """A write transaction holding the model's write lock (one projector at a time)."""
+    def _writing(self, table: str = "versions") -> AbstractContextManager[Any]:
+        """A write transaction holding the write lock of `table` (one projector at a time)."""
         raise NotImplementedError
 
     def _sql(self, statement: str) -> str:
@@ -77,7 +77,8 @@ class StanceModel:
 
     def store_id(self) -> str:
         """This store's id, made on first use and kept."""
-        with self._writing() as c:
+        # Its own lock: making the id never waits for a projector, nor a projector for it.
+        with self._writing("store") as c:
             self._run(c, "SELECT id FROM {store}")
             found = c.fetchone()
             if found is not None:

@@ -37,8 +37,10 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
         return statement.format(**_TABLES)
 
     @contextmanager
-    def _writing(self) -> Iterator[SQLiteCursor]:
+    def _writing(self, table: str = "versions") -> Iterator[SQLiteCursor]:
         """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+        SQLite locks the whole file, whatever the table.
 
         A plain BEGIN reads before it writes, and SQLite refuses, without
         waiting, to upgrade a reader whose snapshot another writer has moved

@@ -46,9 +46,10 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
                 f"CREATE TABLE IF NOT EXISTS {self._tables['store']} (id TEXT NOT NULL)",
             )
         ]
-        self._lock = SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
-            Identifier(schema, "stance_versions")
-        )
+        self._locks = {
+            name: SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(Identifier(schema, table))
+            for name, table in (("versions", "stance_versions"), ("store", "stanceline_store"))
+        }
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Two processes opening a new store at once must not both create the tables.
@@ -59,12 +60,12 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
         return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
 
     @contextmanager
-    def _writing(self) -> Iterator[Cursor[DictRow]]:
+    def _writing(self, table: str = "versions") -> Iterator[Cursor[DictRow]]:
         """A write transaction that holds the model's table lock (readers are not blocked).
 
         EXCLUSIVE mode lets SELECTs through but makes a second projector wait
         its turn, and then it finds the positions already applied.
         """
         with self.datastore.transaction(commit=True) as c:
-            c.execute(self._lock)
+            c.execute(self._locks[table])
             yield c
