@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.stores import STORE_PARAMS, Stores
 
 # CI: bounded example counts and no per-example deadline, so runs are bounded and not flaky.
 settings.register_profile(
@@ -17,3 +22,23 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(params=STORE_PARAMS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store a test runs on: each store-touching test runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_store(store_kind: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Store URLs by name, of this test's kind: files in tmp_path or fresh schemas."""
+    stores = Stores(store_kind, tmp_path)
+    yield stores.url
+    stores.close()
+
+
+@pytest.fixture
+def store_url(make_store: Callable[..., str]) -> str:
+    """This test's store."""
+    return make_store()

@@ -32,5 +32,9 @@ def write_jsonl(path: Path, objects: Iterable[Any]) -> Path:
 
 
 def event_count(app: Stanceline) -> int:
-    """How many events the log holds (its last notification id, 0 when empty)."""
-    return app.recorder.max_notification_id() or 0
+    """How many events the log holds (not its last position: PostgreSQL's may have gaps)."""
+    count, start = 0, 1
+    while page := app.recorder.select_notifications(start=start, limit=10_000):
+        count += len(page)
+        start = page[-1].id + 1
+    return count

@@ -28,9 +28,9 @@ def invoke(args: list[str], env: Mapping[str, str | None] | None = None) -> Resu
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> str:
-    """This test's store URL."""
-    return f"sqlite:///{tmp_path}/s.db"
+def store(store_url: str) -> str:
+    """This test's store URL (each test runs on SQLite and on PostgreSQL)."""
+    return store_url
 
 
 @pytest.fixture

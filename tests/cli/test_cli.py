@@ -543,8 +543,8 @@ def test_schema_is_json_naming_every_kind(run: Run) -> None:
 def read_model(open_store: OpenStore) -> tuple[list[tuple[Any, ...]], int]:
     app = open_store()
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT * FROM stance_versions ORDER BY position")
-        rows = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
+        rows = [tuple(dict(row).values()) for row in cursor.fetchall()]
     return rows, app.view.position()
 
 

@@ -1,4 +1,4 @@
-"""Integration set-up: the application on a real SQLite file under tmp_path."""
+"""Integration set-up: the application on a real store, SQLite and PostgreSQL in turn."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from stanceline.application import Stanceline
 from tests.factories import write_jsonl
+from tests.stores import STORE_PARAMS, Stores
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl"
 
@@ -18,12 +19,12 @@ FileWriter = Callable[[str, Iterable[Any]], Path]
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[AppFactory]:
-    """Open Stanceline apps on files in tmp_path (default s.db); all are closed afterwards."""
+def make_app(make_store: Callable[..., str]) -> Iterator[AppFactory]:
+    """Open Stanceline apps on this test's stores (default s.db); all are closed afterwards."""
     apps: list[Stanceline] = []
 
     def make(name: str = "s.db") -> Stanceline:
-        app = Stanceline(f"sqlite:///{tmp_path / name}")
+        app = Stanceline(make_store(name))
         apps.append(app)
         return app
 
@@ -56,10 +57,14 @@ def write_file(tmp_path: Path) -> FileWriter:
     return write
 
 
-@pytest.fixture(scope="module")
-def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stanceline]:
-    """The fixtures loaded once per module, for tests that only ask questions."""
-    app = Stanceline(f"sqlite:///{tmp_path_factory.mktemp('seeded') / 's.db'}")
+@pytest.fixture(scope="module", params=STORE_PARAMS)
+def seeded_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stanceline]:
+    """The fixtures loaded once per module and store, for tests that only ask questions."""
+    stores = Stores(str(request.param), tmp_path_factory.mktemp("seeded"))
+    app = Stanceline(stores.url())
     app.load_file(FIXTURES, by="fixtures")
     yield app
     app.close()
+    stores.close()

@@ -25,8 +25,8 @@ Snapshot = tuple[list[tuple[Any, ...]], int]
 def snapshot(app: Stanceline) -> Snapshot:
     """Every row of the stance_versions table, and the tracking position."""
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT * FROM stance_versions ORDER BY position")
-        rows = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
+        rows = [tuple(dict(row).values()) for row in cursor.fetchall()]
     return rows, app.view.position()
 
 
@@ -166,7 +166,8 @@ def test_concurrent_loads_of_overlapping_files_record_every_fact_once(
     assert sum(r.recorded for r in results.values()) == 180
     assert all(r.recorded + r.already_present == 120 for r in results.values())
     rows, position = snapshot(apps[0])
-    assert position == event_count(apps[0]) == len(rows) == 180
+    assert position == apps[0].recorder.max_notification_id()
+    assert event_count(apps[0]) == len(rows) == 180
     assert len({row[0] for row in rows}) == 180
 
 

@@ -879,14 +879,18 @@ def test_an_event_committed_between_catch_up_and_read_is_never_an_error(
 
 
 class _CursorWithHook:
-    """A cursor that runs `hook` right after a statement starting with `prefix` executed."""
+    """A cursor that runs `hook` right after a statement starting with `prefix` executed.
+
+    Table names may come schema-qualified and quoted (PostgreSQL): they are compared bare.
+    """
 
     def __init__(self, cursor: Any, prefix: str, hook: Callable[[], object]) -> None:
         self._cursor, self._prefix, self._hook = cursor, prefix, hook
 
-    def execute(self, statement: str, *args: Any, **kwargs: Any) -> None:
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> None:
         self._cursor.execute(statement, *args, **kwargs)
-        if statement.startswith(self._prefix):
+        bare = re.sub(r'"\w+"\."(\w+)"', r"\1", statement) if isinstance(statement, str) else ""
+        if bare.startswith(self._prefix):
             self._hook()
 
     def __getattr__(self, name: str) -> Any:

@@ -21,6 +21,12 @@ EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7
 
 
 @pytest.fixture
+def store_kind() -> str:
+    """These tests tamper with the SQLite file itself (PostgreSQL refuses: test_postgres.py)."""
+    return "sqlite"
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> Path:
     """A SQLite file holding the fixtures (14 events, one stream each), closed again."""
     path = tmp_path / "s.db"

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.utils import get_topic
 
 from stanceline.application.audit import AuditQueries
 from stanceline.application.batch import Batch
@@ -20,7 +21,7 @@ from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.reports import HistoryEntry, HistoryReport, LoadResult, StanceReport
-from stanceline.config import parse_store_url, store_url
+from stanceline.config import POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import (
     DomainEvent,
@@ -44,7 +45,9 @@ from stanceline.domain.lifecycle import (
 from stanceline.domain.stance import Occurrence, stance_on
 from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
-from stanceline.projections.readmodel import FactRow, StanceView
+from stanceline.projections.model import StanceModel
+from stanceline.projections.readmodel import StanceView
+from stanceline.projections.rows import FactRow
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
@@ -66,10 +69,10 @@ class Stanceline(AuditQueries, Feed, Application[str]):
 
     def __init__(self, store: str | None = None, catalogue: ActorCatalogue | None = None) -> None:
         self.store = parse_store_url(store_url(store))
-        super().__init__(env=self.store.env)
+        super().__init__(env={**self.store.env, **_recorder_env(self.store.kind)})
         self.catalogue = catalogue or ActorCatalogue.default()
-        view = self.factory.tracking_recorder(StanceView)
-        assert isinstance(view, StanceView)
+        view = self.factory.tracking_recorder(_view_class(self.store.kind))
+        assert isinstance(view, StanceModel)
         self.view = view
 
     def construct_mapper(self) -> Mapper[str]:
@@ -276,6 +279,25 @@ class Stanceline(AuditQueries, Feed, Application[str]):
         except UnknownActorError:
             # Recorded with an extension catalogue that is not loaded now: name it by code.
             return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
+
+
+def _recorder_env(kind: str) -> dict[str, str]:
+    """Settings the store URL does not give: which recorder keeps the events."""
+    if kind != POSTGRES:
+        return {}
+    # Imported here: PostgreSQL's modules are not loaded for a SQLite store.
+    from stanceline.application.store_postgres import ImmutableEventsRecorder
+
+    return {"APPLICATION_RECORDER_TOPIC": get_topic(ImmutableEventsRecorder)}
+
+
+def _view_class(kind: str) -> type[Any]:
+    """The read model's class for this kind of store."""
+    if kind != POSTGRES:
+        return StanceView
+    from stanceline.projections.readmodel_postgres import PostgresStanceView
+
+    return PostgresStanceView
 
 
 def _step(row: FactRow) -> Step:

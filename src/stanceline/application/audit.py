@@ -20,19 +20,19 @@ from stanceline.domain.actors import Actor
 from stanceline.domain.diff import changes_between, knowledge_changes
 from stanceline.domain.lifecycle import UnknownFactError
 from stanceline.errors import StancelineError
-from stanceline.projections.readmodel import FactRow, format_time
+from stanceline.projections.rows import FactRow, format_time
 
 if TYPE_CHECKING:
     from stanceline.application.app import Knowledge
     from stanceline.domain.stance import Occurrence
-    from stanceline.projections.readmodel import StanceView
+    from stanceline.projections.model import StanceModel
 
 
 class AuditQueries:
     """Mixed into the application: the queries auditors ask."""
 
     if TYPE_CHECKING:
-        view: StanceView
+        view: StanceModel
 
         def catch_up(self) -> int: ...
         def resolve(self, actor: str) -> Actor: ...

@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, Mapper
 
     from stanceline.domain.actors import Actor
-    from stanceline.projections.readmodel import StanceView
+    from stanceline.projections.model import StanceModel
 
 
 class Feed:
     """Mixed into the application: the event stream and the derived stream of stance changes."""
 
     if TYPE_CHECKING:
-        view: StanceView
+        view: StanceModel
         recorder: ApplicationRecorder
         mapper: Mapper[str]
 
@@ -91,9 +91,10 @@ class Feed:
 
     def stance_changes(self, after: int = 0, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
         """For each stored event after `after`: which answers it changed, over which days."""
-        self.catch_up()
+        position = self.catch_up()
         found = []
-        for row in self.view.changes_between(after, after + limit):
+        # By count, not by position range: PostgreSQL positions may have gaps.
+        for row in self.view.changes_between(after, position, limit=limit):
             runs = knowledge_changes(
                 self._occurrences(row.actor, row.position - 1),
                 self._occurrences(row.actor, row.position),

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from stanceline.domain.actors import Actor
 from stanceline.domain.facts import Component
 from stanceline.domain.stance import Answer, Certainty, Summary, stance_on
-from stanceline.projections.readmodel import FactRow, format_time
+from stanceline.projections.rows import FactRow, format_time
 
 SUMMARY_RULES: list[tuple[Summary, str]] = [
     (Summary.RECOGNIZED, "recognition is recognized"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from stanceline.domain.events import DomainEvent, FactChanged, FactCorrected
-from stanceline.projections.readmodel import FactRow, format_time
+from stanceline.projections.rows import FactRow, format_time
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "org.stanceline."

@@ -86,7 +86,8 @@ def today() -> date:
     "--store",
     envvar="STANCELINE_STORE",
     metavar="URL",
-    help="Store URL, sqlite:///PATH (default: $STANCELINE_STORE or sqlite:///stanceline.db).",
+    help="Store URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB[?schema=NAME] "
+    "(default: $STANCELINE_STORE or sqlite:///stanceline.db).",
 )
 @click.option(
     "--actors",

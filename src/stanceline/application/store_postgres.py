@@ -1,0 +1,47 @@
+"""The event log on PostgreSQL: eventsourcing's recorder, with stored events made unchangeable."""
+
+from __future__ import annotations
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier, Literal
+
+TRIGGER = "stanceline_events_immutable"
+FUNCTION = "stanceline_reject_change"
+
+
+class ImmutableEventsRecorder(PostgresApplicationRecorder):
+    """Stored events are never edited or deleted: a trigger refuses UPDATE, DELETE, TRUNCATE.
+
+    Revoking privileges cannot do it: the recorder's LOCK TABLE ... IN
+    EXCLUSIVE MODE needs more than SELECT and INSERT.
+    """
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Two processes opening a new store at once must not both create the tables.
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
+        super()._create_table(curs)
+        schema, table = self.datastore.schema, self.events_table_name
+        curs.execute(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                "BEGIN RAISE EXCEPTION 'stored events cannot be changed: % on %.% refused', "
+                "TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME; END $$"
+            ).format(function=Identifier(schema, FUNCTION))
+        )
+        # Created only when missing: CREATE OR REPLACE TRIGGER would lock the table each start.
+        curs.execute(
+            SQL(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger "
+                "WHERE tgrelid = {regclass}::regclass AND tgname = {name}) THEN "
+                "CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION {function}(); END IF; END $$"
+            ).format(
+                regclass=Literal(Identifier(schema, table).as_string(curs)),
+                name=Literal(TRIGGER),
+                trigger=Identifier(TRIGGER),
+                table=Identifier(schema, table),
+                function=Identifier(schema, FUNCTION),
+            )
+        )

@@ -1,0 +1,253 @@
+"""The read model's logic, shared by both stores: apply events, answer queries.
+
+Each stored event makes one version row of its fact: the first event the
+recorded fact, each later one a correction, retraction or reinstatement. A
+version knows the log position that made it and the position that superseded
+it, so the facts as known at any position N are the versions made at or
+before N and not superseded by then (bitemporal: effective dates inside the
+rows, knowledge time across them). Rows and the tracking position are written
+in one transaction, so the model is always exactly the log up to its position.
+Queries read rows by actor and never replay the log.
+
+The SQL here is written once, with `:name` parameters and `{versions}`,
+`{store}` and `{tracking}` for the tables; each store's view says how to run
+it (`_sql`) and how to take its write lock (`_writing`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
+from stanceline.projections.rows import (
+    COLUMNS,
+    CURRENT,
+    KNOWN_AT,
+    UPSTREAM,
+    FactRow,
+    changed_row,
+    format_time,
+    recorded_row,
+    to_params,
+    to_row,
+)
+
+# Positions and times are TEXT/INTEGER on both stores, so one decoding serves both.
+VERSIONS_COLUMNS = (
+    "fact_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL UNIQUE, "
+    "superseded_at BIGINT, first_position BIGINT NOT NULL, active INTEGER NOT NULL, "
+    "change TEXT NOT NULL, reason TEXT, change_id TEXT, "
+    "actor TEXT NOT NULL, kind TEXT NOT NULL, component TEXT, value TEXT, "
+    "measure TEXT, edtf TEXT NOT NULL, earliest TEXT NOT NULL, latest TEXT NOT NULL, "
+    "doubtful INTEGER NOT NULL, content_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+    "recorded_by TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (fact_id, version)"
+)
+_NAMES = ", ".join(":" + column.strip() for column in COLUMNS.split(","))
+_INSERT = f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({_NAMES})"
+
+
+class StanceModel:
+    """Mixed into a tracking recorder of either store: the read model's writes and queries."""
+
+    if TYPE_CHECKING:
+        datastore: Any
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
+        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
+
+    def _writing(self, table: str = "versions") -> AbstractContextManager[Any]:
+        """A write transaction holding the write lock of `table` (one projector at a time)."""
+        raise NotImplementedError
+
+    def _sql(self, statement: str) -> str:
+        """The statement with this store's table names and parameter style."""
+        raise NotImplementedError
+
+    def _run(self, c: Any, statement: str, params: Any = None) -> None:
+        if params is None:
+            c.execute(self._sql(statement))
+        else:
+            c.execute(self._sql(statement), params)
+
+    def store_id(self) -> str:
+        """This store's id, made on first use and kept."""
+        # Its own lock: making the id never waits for a projector, nor a projector for it.
+        with self._writing("store") as c:
+            self._run(c, "SELECT id FROM {store}")
+            found = c.fetchone()
+            if found is not None:
+                return str(found["id"])
+            made = str(uuid.uuid4())
+            self._run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": made})
+            return made
+
+    def position(self) -> int:
+        """The last log position the model includes (0 when empty)."""
+        return self.max_tracking_id(UPSTREAM) or 0
+
+    def apply(self, events: Sequence[tuple[int, DomainEvent]], position: int) -> None:
+        """Add the versions the events make and move the tracking position, in one transaction.
+
+        IntegrityError when another projector has already applied them.
+        """
+        with self._writing() as c:
+            self._check_behind(c, events[0][0] if events else position)
+            pending: list[FactRow] = []
+            latest: dict[str, FactRow] = {}
+            for at, event in events:
+                if isinstance(event, FactRecorded):
+                    row = recorded_row(at, event)
+                    pending.append(row)
+                elif isinstance(event, FactChanged):
+                    self._insert(c, pending)
+                    pending.clear()
+                    before = latest.get(event.originator_id) or self._current(
+                        c, event.originator_id
+                    )
+                    row = changed_row(before, at, event)
+                    self._run(
+                        c,
+                        "UPDATE {versions} SET superseded_at = :at "
+                        f"WHERE fact_id = :id AND {CURRENT}",
+                        {"at": at, "id": row.fact_id},
+                    )
+                    self._insert(c, [row])
+                else:
+                    continue
+                latest[row.fact_id] = row
+            self._insert(c, pending)
+            self._insert_tracking(c, Tracking(UPSTREAM, position))
+
+    def _check_behind(self, c: Any, first: int) -> None:
+        """Under the write lock: the model must not already hold position `first`."""
+        self._run(
+            c,
+            "SELECT notification_id FROM {tracking} WHERE application_name = :app",
+            {"app": UPSTREAM},
+        )
+        found = c.fetchone()
+        if found is not None and found["notification_id"] >= first:
+            raise IntegrityError(f"the read model already holds position {first}")
+
+    def reset(self) -> None:
+        """Forget every row and the tracking position (before a rebuild)."""
+        with self._writing() as c:
+            self._run(c, "DELETE FROM {versions}")
+            self._run(c, "DELETE FROM {tracking} WHERE application_name = :app", {"app": UPSTREAM})
+
+    def _current(self, c: Any, fact_id: str) -> FactRow:
+        self._run(
+            c,
+            f"SELECT {COLUMNS} FROM {{versions}} WHERE fact_id = :id AND {CURRENT}",
+            {"id": fact_id},
+        )
+        return to_row(c.fetchone())
+
+    def _insert(self, c: Any, rows: Iterable[FactRow]) -> None:
+        params = [to_params(r) for r in rows]
+        if params:
+            c.executemany(self._sql(_INSERT), params)
+
+    def _select(
+        self,
+        where: str,
+        params: dict[str, Any],
+        order: str = "first_position",
+        limit: int | None = None,
+    ) -> list[FactRow]:
+        statement = f"SELECT {COLUMNS} FROM {{versions}} WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            statement += f" LIMIT {int(limit)}"
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, statement, params)
+            return [to_row(record) for record in c.fetchall()]
+
+    @staticmethod
+    def _visible(known_at: int | None) -> str:
+        return CURRENT if known_at is None else KNOWN_AT
+
+    def versions_at(self, first: int, last: int) -> dict[int, FactRow]:
+        """The versions made by the events at positions first..last, by position."""
+        rows = self._select(
+            "position >= :first AND position <= :last", {"first": first, "last": last}, "position"
+        )
+        return {row.position: row for row in rows}
+
+    def facts_of(self, actor: str, known_at: int | None = None) -> list[FactRow]:
+        """The facts of one actor that count (not retracted), as known now or at position N."""
+        where = f"actor = :actor AND active = 1 AND {self._visible(known_at)}"
+        return self._select(where, {"actor": actor, "n": known_at})
+
+    def versions_of(self, actor: str, known_at: int | None = None) -> list[FactRow]:
+        """Every version of every fact of one actor made by position N (default: all)."""
+        where = "actor = :actor" if known_at is None else "actor = :actor AND position <= :n"
+        return self._select(where, {"actor": actor, "n": known_at}, order="position")
+
+    def fact(self, fact_id: str) -> FactRow | None:
+        """The current version of one fact (None when absent)."""
+        rows = self._select(f"fact_id = :id AND {CURRENT}", {"id": fact_id})
+        return rows[0] if rows else None
+
+    def fact_versions(self, fact_id: str) -> list[FactRow]:
+        """Every version of one fact, oldest first."""
+        return self._select("fact_id = :id", {"id": fact_id}, order="version")
+
+    def all_facts(self, batch: int = 5000) -> Iterator[FactRow]:
+        """Every fact that counts now, in recording order, read in batches."""
+        after = 0
+        where = f"first_position > :after AND active = 1 AND {CURRENT}"
+        while rows := self._select(where, {"after": after}, limit=batch):
+            yield from rows
+            after = rows[-1].first_position
+
+    def changes_between(self, after: int, upto: int, limit: int | None = None) -> list[FactRow]:
+        """The versions made by events at positions in (after, upto], the first `limit` of them."""
+        where = "position > :after AND position <= :upto"
+        return self._select(where, {"after": after, "upto": upto}, order="position", limit=limit)
+
+    def actors(self, known_at: int | None = None) -> list[str]:
+        """Every actor with a fact that counts, sorted by code."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                "SELECT DISTINCT actor FROM {versions} "
+                f"WHERE active = 1 AND {self._visible(known_at)} ORDER BY actor",
+                {"n": known_at},
+            )
+            return [record["actor"] for record in c.fetchall()]
+
+    def hashes(self, fact_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Content hashes, as first recorded and as now, of those of `fact_ids` that are present."""
+        found: dict[str, set[str]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(fact_ids), 500):
+                chunk = {
+                    f"id{i}": fact_id for i, fact_id in enumerate(fact_ids[start : start + 500])
+                }
+                self._run(
+                    c,
+                    "SELECT fact_id, content_hash FROM {versions} "
+                    f"WHERE (version = 1 OR {CURRENT}) "
+                    f"AND fact_id IN ({', '.join(':' + name for name in chunk)})",
+                    chunk,
+                )
+                for record in c.fetchall():
+                    found.setdefault(record["fact_id"], set()).add(record["content_hash"])
+        return found
+
+    def position_at(self, moment: datetime) -> int:
+        """The longest prefix of the log whose events were all recorded at or before `moment`."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                "SELECT MIN(position) AS first_later FROM {versions} WHERE recorded_at > :moment",
+                {"moment": format_time(moment)},
+            )
+            first_later = c.fetchone()["first_later"]
+        return self.position() if first_later is None else first_later - 1

@@ -1,0 +1,71 @@
+"""The read model in a PostgreSQL store: its tables in the store's schema, and its write lock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def quoted(*names: str) -> str:
+    """A (schema-)qualified SQL identifier, quoted."""
+    return ".".join('"' + name.replace('"', '""') + '"' for name in names)
+
+
+class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
+    """The read model's tables in the PostgreSQL store, in the same schema as the event log."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = self.datastore.schema
+        self._tables = {
+            "versions": quoted(schema, "stance_versions"),
+            "store": quoted(schema, "stanceline_store"),
+            "tracking": quoted(schema, self.tracking_table_name),
+        }
+        versions = self._tables["versions"]
+        self.sql_create_statements += [
+            SQL(statement).format()  # made of quoted names only, no user input
+            for statement in (
+                f"CREATE TABLE IF NOT EXISTS {versions} ({VERSIONS_COLUMNS})",
+                f"CREATE INDEX IF NOT EXISTS stance_versions_actor "
+                f"ON {versions} (actor, superseded_at)",
+                f"CREATE INDEX IF NOT EXISTS stance_versions_recorded ON {versions} (recorded_at)",
+                # The store's own id, the stable `source` of its CloudEvents (not part of the
+                # model: a rebuild keeps it).
+                f"CREATE TABLE IF NOT EXISTS {self._tables['store']} (id TEXT NOT NULL)",
+            )
+        ]
+        self._locks = {
+            name: SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(Identifier(schema, table))
+            for name, table in (("versions", "stance_versions"), ("store", "stanceline_store"))
+        }
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Two processes opening a new store at once must not both create the tables.
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
+        super()._create_table(curs)
+
+    def _sql(self, statement: str) -> str:
+        return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
+
+    @contextmanager
+    def _writing(self, table: str = "versions") -> Iterator[Cursor[DictRow]]:
+        """A write transaction that holds the model's table lock (readers are not blocked).
+
+        EXCLUSIVE mode lets SELECTs through but makes a second projector wait
+        its turn, and then it finds the positions already applied.
+        """
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self._locks[table])
+            yield c

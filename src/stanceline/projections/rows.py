@@ -1,0 +1,216 @@
+"""A version row of a fact: made from events, written to and read from either store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from stanceline.domain.dates import parse_effective_date
+from stanceline.domain.events import (
+    DomainEvent,
+    FactChanged,
+    FactCorrected,
+    FactRecorded,
+    FactReinstated,
+    FactRetracted,
+)
+from stanceline.domain.facts import Component, FactContent, FactKind
+from stanceline.domain.intake import content_hash
+from stanceline.domain.lifecycle import corrected
+from stanceline.domain.stance import Occurrence
+
+UPSTREAM = "stanceline"
+
+CHANGES: dict[type[DomainEvent], str] = {
+    FactCorrected: "corrected",
+    FactRetracted: "retracted",
+    FactReinstated: "reinstated",
+}
+
+COLUMNS = (
+    "fact_id, version, position, superseded_at, first_position, active, change, reason, "
+    "change_id, actor, kind, component, value, measure, edtf, earliest, latest, doubtful, "
+    "content_hash, recorded_at, recorded_by, payload"
+)
+CURRENT = "superseded_at IS NULL"
+KNOWN_AT = "position <= :n AND (superseded_at IS NULL OR superseded_at > :n)"
+
+
+def format_time(moment: datetime) -> str:
+    """A UTC timestamp in one fixed form (four-digit year, microseconds, Z), sorting as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """One version of a fact as the read model keeps it."""
+
+    fact_id: str
+    version: int
+    position: int
+    superseded_at: int | None
+    first_position: int
+    active: bool
+    change: str
+    reason: str | None
+    change_id: str | None
+    actor: str
+    kind: FactKind
+    component: Component | None
+    value: str | None
+    measure: str | None
+    edtf: str
+    earliest: date
+    latest: date
+    doubtful: bool
+    content_hash: str
+    recorded_at: datetime
+    recorded_by: str
+    payload: dict[str, Any]
+
+    def content(self) -> FactContent:
+        """The fact's content in this version."""
+        return FactContent.model_validate({k: v for k, v in self.payload.items() if k != "id"})
+
+    def occurrence(self) -> Occurrence | None:
+        """The fact as the stance rules see it (None for a statement)."""
+        if self.component is None or self.value is None:
+            return None
+        return Occurrence(
+            fact_id=self.fact_id,
+            component=self.component,
+            value=self.value,
+            earliest=self.earliest,
+            latest=self.latest,
+            position=self.first_position,
+            edtf=self.edtf,
+            measure=self.measure,
+        )
+
+
+def _with_content(row: FactRow, fact_id: str, content: FactContent) -> FactRow:
+    effect = content.effect()
+    effective = parse_effective_date(content.date)
+    return replace(
+        row,
+        actor=content.actor,
+        kind=content.kind,
+        component=effect.component if effect else None,
+        value=effect.value if effect else None,
+        measure=effect.measure if effect else None,
+        edtf=content.date,
+        earliest=effective.earliest,
+        latest=effective.latest,
+        doubtful=effective.doubtful,
+        content_hash=content_hash(content),
+        payload={"id": fact_id, **content.model_dump(mode="json", exclude_none=True)},
+    )
+
+
+def recorded_row(position: int, event: FactRecorded) -> FactRow:
+    """The first version of a fact, from the event that recorded it."""
+    blank = FactRow(
+        fact_id=event.fact_id,
+        version=event.originator_version,
+        position=position,
+        superseded_at=None,
+        first_position=position,
+        active=True,
+        change="recorded",
+        reason=None,
+        change_id=None,
+        actor="",
+        kind=event.KIND,
+        component=None,
+        value=None,
+        measure=None,
+        edtf="",
+        earliest=date.min,
+        latest=date.min,
+        doubtful=False,
+        content_hash="",
+        recorded_at=event.timestamp,
+        recorded_by=event.recorded_by,
+        payload={},
+    )
+    return _with_content(blank, event.fact_id, event.content())
+
+
+def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
+    """The next version of a fact, after a correction, retraction or reinstatement."""
+    row = replace(
+        before,
+        version=event.originator_version,
+        position=position,
+        superseded_at=None,
+        active=before.active
+        if isinstance(event, FactCorrected)
+        else not isinstance(event, FactRetracted),
+        change=CHANGES[type(event)],
+        reason=event.reason,
+        change_id=event.change_id,
+        recorded_at=event.timestamp,
+        recorded_by=event.recorded_by,
+    )
+    if isinstance(event, FactCorrected):
+        return _with_content(row, before.fact_id, corrected(before.content(), event))
+    return row
+
+
+def to_params(r: FactRow) -> dict[str, Any]:
+    """A row as the named parameters of an insert: dates and times as sortable text."""
+    return {
+        "fact_id": r.fact_id,
+        "version": r.version,
+        "position": r.position,
+        "superseded_at": r.superseded_at,
+        "first_position": r.first_position,
+        "active": int(r.active),
+        "change": r.change,
+        "reason": r.reason,
+        "change_id": r.change_id,
+        "actor": r.actor,
+        "kind": r.kind.value,
+        "component": r.component.value if r.component else None,
+        "value": r.value,
+        "measure": r.measure,
+        "edtf": r.edtf,
+        "earliest": r.earliest.isoformat(),
+        "latest": r.latest.isoformat(),
+        "doubtful": int(r.doubtful),
+        "content_hash": r.content_hash,
+        "recorded_at": format_time(r.recorded_at),
+        "recorded_by": r.recorded_by,
+        "payload": orjson.dumps(r.payload).decode(),
+    }
+
+
+def to_row(record: Any) -> FactRow:
+    """A stored record (by column name) back into a row."""
+    return FactRow(
+        fact_id=record["fact_id"],
+        version=record["version"],
+        position=record["position"],
+        superseded_at=record["superseded_at"],
+        first_position=record["first_position"],
+        active=bool(record["active"]),
+        change=record["change"],
+        reason=record["reason"],
+        change_id=record["change_id"],
+        actor=record["actor"],
+        kind=FactKind(record["kind"]),
+        component=Component(record["component"]) if record["component"] else None,
+        value=record["value"],
+        measure=record["measure"],
+        edtf=record["edtf"],
+        earliest=date.fromisoformat(record["earliest"]),
+        latest=date.fromisoformat(record["latest"]),
+        doubtful=bool(record["doubtful"]),
+        content_hash=record["content_hash"],
+        recorded_at=datetime.fromisoformat(record["recorded_at"]),
+        recorded_by=record["recorded_by"],
+        payload=orjson.loads(record["payload"]),
+    )

@@ -1,0 +1,71 @@
+"""The stores tests run against: a SQLite file, or a fresh schema in a PostgreSQL database.
+
+PostgreSQL is found at $STANCELINE_TEST_POSTGRES (default the local server,
+database `test`, user postgres). When it cannot be reached its cases skip with
+one line, unless STANCELINE_REQUIRE_POSTGRES=1 (CI), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+ADMIN_URL = os.environ.get("STANCELINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_ENV = "STANCELINE_REQUIRE_POSTGRES"
+# Every store-touching suite runs once per store; `-m "not postgres"` keeps to SQLite.
+STORE_PARAMS = [SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)]
+
+_unreachable: list[str] = []  # why the server could not be reached, once per session
+
+
+def _admin() -> psycopg.Connection[tuple[object, ...]]:
+    """A connection for creating and dropping schemas (skips or fails when there is none)."""
+    if not _unreachable:
+        try:
+            return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+        except psycopg.OperationalError as error:
+            _unreachable.append(" ".join(str(error).split()))
+    reason = f"PostgreSQL not reachable at {ADMIN_URL}: {_unreachable[0]}"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+class Stores:
+    """The stores of one test (or module), by name; removed again by close()."""
+
+    def __init__(self, kind: str, folder: Path) -> None:
+        self.kind = kind
+        self.folder = folder
+        self.urls: dict[str, str] = {}
+        self.schemas: list[str] = []
+
+    def url(self, name: str = "s.db") -> str:
+        """The URL of the store called `name` (the same store each time)."""
+        if name not in self.urls:
+            self.urls[name] = self._make(name)
+        return self.urls[name]
+
+    def _make(self, name: str) -> str:
+        if self.kind == SQLITE:
+            return f"sqlite:///{self.folder / name}"
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with _admin() as admin:
+            admin.execute(f'CREATE SCHEMA "{schema}"')
+        self.schemas.append(schema)
+        return f"{ADMIN_URL}?schema={schema}"
+
+    def close(self) -> None:
+        """Drop every schema made (SQLite files go with their tmp folder)."""
+        if not self.schemas:
+            return
+        with _admin() as admin:
+            for schema in self.schemas:
+                admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        self.schemas.clear()
