@@ -8,7 +8,8 @@ from psycopg.sql import SQL, Identifier
 
 from stanceline.application import Stanceline
 from stanceline.application.verify import verify
-from tests.integration.conftest import AppFactory, fact
+from tests.factories import fact
+from tests.integration.conftest import AppFactory
 from tests.stores import POSTGRES
 
 pytestmark = pytest.mark.postgres
