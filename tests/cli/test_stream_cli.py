@@ -307,7 +307,7 @@ def interrupt_after(calls: int, real: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def test_ctrl_c_ends_events_follow_cleanly(seeded: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Stanceline, "read_events", interrupt_after(1, Stanceline.read_events))
+    monkeypatch.setattr(Stanceline, "_scan", interrupt_after(1, Stanceline._scan))
 
     result = seeded("events", "--follow")
 

@@ -27,7 +27,7 @@ from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
 )
-from stanceline.domain.history import Step, history
+from stanceline.domain.history import history
 from stanceline.domain.intake import (
     ChangeRequest,
     FieldError,
@@ -47,7 +47,6 @@ from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import StanceModel
 from stanceline.projections.readmodel import StanceView
-from stanceline.projections.rows import FactRow
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
@@ -250,7 +249,7 @@ class Stanceline(AuditQueries, Feed, Application[str]):
         knowledge = self.known_at(known_at)
         who = self.resolve(actor)
         rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
-        changes = history([_step(row) for row in rows.values()])
+        changes = history([row.step() for row in rows.values()])
         entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
         return HistoryReport(
             actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
@@ -298,19 +297,6 @@ def _view_class(kind: str) -> type[Any]:
     from stanceline.projections.readmodel_postgres import PostgresStanceView
 
     return PostgresStanceView
-
-
-def _step(row: FactRow) -> Step:
-    return Step(
-        fact_id=row.fact_id,
-        edtf=row.edtf,
-        earliest=row.earliest,
-        latest=row.latest,
-        position=row.first_position,
-        component=row.component,
-        value=row.value,
-        measure=row.measure,
-    )
 
 
 @dataclass(frozen=True, slots=True)

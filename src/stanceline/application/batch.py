@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,7 +38,7 @@ class Batch:
         self.events: list[DomainEvent] = []
         self.present = 0
         self.states: dict[str, FactState] = {}
-        self.seen: list[str] = []
+        self.seen: Counter[str] = Counter()
 
     def add(self, item: NumberedFact) -> None:
         try:
@@ -76,8 +77,8 @@ class Batch:
         state = self.states.get(request.fact_id) or self.fact_state(request.fact_id)
         change_id = request.change_id()
         # The same line again later in one file means it again: number the repeats.
-        repeats = self.seen.count(change_id)
-        self.seen.append(change_id)
+        repeats = self.seen[change_id]
+        self.seen[change_id] += 1
         if repeats:
             change_id = request.change_id(salt=f"#{repeats + 1}")
         if change_id in state.change_ids:

@@ -41,19 +41,26 @@ class Feed:
     ) -> list[tuple[int, dict[str, Any]]]:
         """Up to `limit` stored events after `after`, as (position, CloudEvent), in order."""
         code = self.resolve(actor).code if actor else None
+        return self._scan(after, limit, code, kind)[0]
+
+    def _scan(
+        self, after: int, limit: int, code: str | None, kind: str | None
+    ) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+        """The matching events, and the position up to which the log was read for them."""
         found: list[tuple[int, dict[str, Any]]] = []
         while len(found) < limit:
             batch = self._cloudevents(after, max(limit - len(found), 100))
             if not batch:
                 break
-            found += [
-                (p, e)
-                for p, e in batch
-                if (code is None or e["subject"] == code)
-                and (kind is None or e["data"]["kind"] == kind)
-            ]
-            after = batch[-1][0]
-        return found[:limit]
+            for position, event in batch:
+                if (code is None or event["subject"] == code) and (
+                    kind is None or event["data"]["kind"] == kind
+                ):
+                    found.append((position, event))
+                    if len(found) == limit:
+                        return found, position
+                after = position
+        return found, after
 
     def _cloudevents(self, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
         # Only what the read model already holds: an event committed meanwhile waits its turn.
@@ -85,9 +92,17 @@ class Feed:
         poll: float = 0.1,
     ) -> Subscription[dict[str, Any]]:
         """Every stored event after `after` as CloudEvents: the catch-up, then live ones."""
-        return Subscription(
-            lambda at, n: self.read_events(at, n, actor=actor, kind=kind), after, poll
-        )
+        code = self.resolve(actor).code if actor else None
+        scanned = after
+
+        def fetch(at: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+            # A filtered follower resumes from what it has read, not from its last match,
+            # so each poll reads only the events stored since.
+            nonlocal scanned
+            found, scanned = self._scan(max(at, scanned), limit, code, kind)
+            return found
+
+        return Subscription(fetch, after, poll)
 
     def stance_changes(self, after: int = 0, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
         """For each stored event after `after`: which answers it changed, over which days."""

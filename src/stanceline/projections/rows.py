@@ -18,6 +18,7 @@ from stanceline.domain.events import (
     FactRetracted,
 )
 from stanceline.domain.facts import Component, FactContent, FactKind
+from stanceline.domain.history import Step
 from stanceline.domain.intake import content_hash
 from stanceline.domain.lifecycle import corrected
 from stanceline.domain.stance import Occurrence
@@ -74,6 +75,19 @@ class FactRow:
     def content(self) -> FactContent:
         """The fact's content in this version."""
         return FactContent.model_validate({k: v for k, v in self.payload.items() if k != "id"})
+
+    def step(self) -> Step:
+        """The fact as an actor's history places it (statements included)."""
+        return Step(
+            fact_id=self.fact_id,
+            edtf=self.edtf,
+            earliest=self.earliest,
+            latest=self.latest,
+            position=self.first_position,
+            component=self.component,
+            value=self.value,
+            measure=self.measure,
+        )
 
     def occurrence(self) -> Occurrence | None:
         """The fact as the stance rules see it (None for a statement)."""
