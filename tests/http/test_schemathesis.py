@@ -52,6 +52,7 @@ OPERATIONS = [
     ("GET", "/actors/{actor}/stance"),
     ("GET", "/actors/{actor}/history"),
     ("GET", "/actors/{actor}/explain"),
+    ("GET", "/actors/{actor}/timeline"),
     ("GET", "/world"),
     ("GET", "/diff"),
     ("GET", "/facts/{fact_id}"),

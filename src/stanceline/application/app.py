@@ -21,6 +21,7 @@ from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.reports import HistoryEntry, HistoryReport, LoadResult, StanceReport
+from stanceline.application.timeline import TimelineQueries
 from stanceline.config import POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import (
@@ -61,7 +62,7 @@ def default_recorder() -> str:
         return "unknown"
 
 
-class Stanceline(AuditQueries, Feed, Application[str]):
+class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     """Facts in, stances out: records facts as events and answers from the read model."""
 
     name = "stanceline"

@@ -108,6 +108,42 @@ class HistoryReport(BaseModel):
     entries: list[HistoryEntry]
 
 
+class TimelineBand(BaseModel):
+    """Days start to end (inclusive) on which the summary gives one answer."""
+
+    start: str
+    end: str
+    value: str
+    certainty: Certainty
+    possible: list[str]
+
+
+class TimelineFact(BaseModel):
+    """A fact drawn on a timeline."""
+
+    fact_id: str
+    date: str
+    earliest: str
+    latest: str
+    kind: str
+    component: str | None
+    summary: str
+
+
+class TimelineReport(BaseModel):
+    """An actor's summary from one day to another as bands, and the facts in that range."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    actor: str
+    actor_name: str
+    from_: str = Field(alias="from")
+    to: str
+    known_at: str | None = None
+    bands: list[TimelineBand]
+    facts: list[TimelineFact]
+
+
 class LoadResult(BaseModel):
     """What one load recorded."""
 

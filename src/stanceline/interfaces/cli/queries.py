@@ -129,3 +129,26 @@ def diff(
         _echo_json(output)
     else:
         click.echo(text)
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--from", "from_", type=DAY, help="The first day (default: the actor's first fact).")
+@click.option("--to", type=DAY, help="The last day (default: today, UTC).")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline JSON.")
+def timeline(
+    actor: str, from_: date | None, to: date | None, known_at: str | None, as_json: bool
+) -> None:
+    """Show ACTOR's summary from one day to another, as bands of days with one answer each."""
+    _check_range(from_, to)
+    report = _app().timeline(actor, from_, to, known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json", by_alias=True))
+    else:
+        click.echo(render.timeline_text(report))
+
+
+def _check_range(from_: date | None, to: date | None) -> None:
+    if from_ is not None and to is not None and to < from_:
+        raise click.UsageError(f"--to {to} is before --from {from_}")

@@ -13,6 +13,7 @@ from stanceline.application.reports import (
     HistoryReport,
     KnowledgeDiff,
     StanceReport,
+    TimelineReport,
 )
 from stanceline.domain.dates import parse_day
 from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
@@ -102,6 +103,39 @@ async def history(
     """Every fact of one actor in effective-date order, with what each changed."""
     known = _known(known_at, "known_at")
     return await _off_loop(request, lambda: engine.history(actor, known))
+
+
+@router.get(
+    "/actors/{actor}/timeline",
+    response_model=TimelineReport,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def timeline(
+    request: Request,
+    engine: Engine,
+    actor: str,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            pattern=DAY_PATTERN,
+            description="The first day drawn (default: the actor's first fact).",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(pattern=DAY_PATTERN, description="The last day drawn (default: today, UTC)."),
+    ] = None,
+    known_at: KnownAtQuery = None,
+) -> TimelineReport:
+    """One actor's summary from one day to another, as bands of days, and the facts there."""
+    start = _day(from_, "from") if from_ is not None else None
+    end = _day(to, "to") if to is not None else None
+    if start is not None and end is not None and end < start:
+        raise _usage("to", f"to {end} is before from {start}")
+    known = _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.timeline(actor, start, end, known))
 
 
 @router.get(
