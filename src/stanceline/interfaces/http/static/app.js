@@ -43,6 +43,8 @@
     "TerroristDesignationLifted.v1",
   ].map((name) => `org.stanceline.${name}`);
   const OPEN_START = "0001-01-01"; // "../D": on or before D
+  const TAKEOVER = "2021-08-15"; // the Taliban take Kabul
+  const SPANS = ["all", "takeover", "year"];
   const PAGE = 1000;
   const SLIDER_WAIT = 120; // ms of quiet on the slider before asking the server
   const LIVE_WAIT = 300; // ms of quiet on the stream before refreshing
@@ -59,6 +61,7 @@
     rows: $("world-rows"),
     actor: $("actor"),
     actorHeading: $("actor-heading"),
+    span: $("timeline-span"),
     chart: $("timeline-chart"),
     caption: $("timeline-caption"),
     bands: $("band-list"),
@@ -73,6 +76,7 @@
     on: today(),
     actor: null,
     knownAt: null,
+    span: "all", // how much of the actor's timeline to draw
     earliest: null, // the earliest day of any fact in the log
     position: 0, // the last event position read
     timeline: null,
@@ -200,6 +204,8 @@
     else if (on === "today") state.on = today();
     state.actor = params.get("actor") || null;
     state.knownAt = params.get("known_at") || null;
+    if (SPANS.includes(params.get("span"))) state.span = params.get("span");
+    ui.span.value = state.span;
   }
 
   function writeLocation() {
@@ -207,6 +213,7 @@
     params.set("on", state.on);
     if (state.actor) params.set("actor", state.actor);
     if (state.knownAt) params.set("known_at", state.knownAt);
+    if (state.span !== "all") params.set("span", state.span);
     history.replaceState(null, "", `?${params}`);
   }
 
@@ -239,6 +246,7 @@
   function setDay(day, from) {
     if (!isDay(day)) return;
     const changed = day !== state.on;
+    const newYear = day.slice(0, 4) !== state.on.slice(0, 4);
     state.on = day;
     showDay(from);
     writeLocation();
@@ -248,7 +256,8 @@
       loadWorld();
       if (state.actor) {
         loadExplanation();
-        drawTimeline();
+        if (state.span === "year" && newYear) loadTimeline();
+        else drawTimeline();
       }
     }, from === "slider" ? SLIDER_WAIT : 0);
   }
@@ -275,7 +284,7 @@
     );
     if (uncertain) {
       const others = summary.alternatives.map((v) => SUMMARY_LABELS[v] || v).join(" or ");
-      cell.append(" ", h("span", { class: "marker" }, h("span", { "aria-hidden": "true" }, "?"), ` uncertain: or ${others}`));
+      cell.append(" ", h("span", { class: "marker" }, h("span", { "aria-hidden": "true" }, "?"), ` uncertain: maybe ${others}`));
     }
     return cell;
   }
@@ -371,7 +380,7 @@
   }
 
   async function loadTimeline() {
-    const params = { from: firstDay(), to: lastDay() < state.on ? state.on : lastDay(), known_at: state.knownAt };
+    const params = { ...timelineRange(), known_at: state.knownAt };
     try {
       state.timeline = await getJSON(`actors/${encodeURIComponent(state.actor)}/timeline`, params, latest("timeline"));
       adoptCode(state.timeline.actor);
@@ -389,16 +398,47 @@
     }
   }
 
+  function timelineRange() {
+    const to = lastDay() < state.on ? state.on : lastDay();
+    if (state.span === "year") return { from: `${state.on.slice(0, 4)}-01-01`, to: `${state.on.slice(0, 4)}-12-31` };
+    if (state.span === "takeover" && firstDay() < TAKEOVER) return { from: TAKEOVER, to };
+    return { from: firstDay(), to };
+  }
+
+  ui.span.addEventListener("change", () => {
+    state.span = SPANS.includes(ui.span.value) ? ui.span.value : "all";
+    writeLocation();
+    if (state.actor) loadTimeline();
+  });
+
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
   function ticks(first, last, width) {
-    // Year ticks, as many as fit about 56 px apart.
-    const startYear = +first.slice(0, 4) + (first.slice(5) === "01-01" ? 0 : 1);
-    const endYear = +last.slice(0, 4);
-    const span = Math.max(1, endYear - startYear + 1);
+    // Year ticks, or month ticks over a short range, as many as fit about 56 px apart.
     const room = Math.max(1, Math.floor(width / 56));
+    const firstYear = +first.slice(0, 4);
+    const lastYear = +last.slice(0, 4);
+    const months = (lastYear - firstYear) * 12 + (+last.slice(5, 7) - +first.slice(5, 7)) + 1;
+    if (months <= 36) {
+      const step = [1, 2, 3, 6, 12].find((n) => months / n <= room) || 12;
+      const found = [];
+      for (let m = 0; m <= months; m += 1) {
+        const index = firstYear * 12 + (+first.slice(5, 7) - 1) + m;
+        const day = `${String(Math.floor(index / 12)).padStart(4, "0")}-${String((index % 12) + 1).padStart(2, "0")}-01`;
+        if (index % step === 0 && day >= first && day <= last) {
+          found.push({ day, label: index % 12 === 0 ? day.slice(0, 4) : MONTHS[index % 12] });
+        }
+      }
+      return found;
+    }
+    const startYear = firstYear + (first.slice(5) === "01-01" ? 0 : 1);
+    const span = Math.max(1, lastYear - startYear + 1);
     const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((n) => span / n <= room) || 1000;
-    const years = [];
-    for (let year = Math.ceil(startYear / step) * step; year <= endYear; year += step) years.push(year);
-    return years.map((year) => `${String(year).padStart(4, "0")}-01-01`);
+    const found = [];
+    for (let year = Math.ceil(startYear / step) * step; year <= lastYear; year += step) {
+      found.push({ day: `${String(year).padStart(4, "0")}-01-01`, label: String(year) });
+    }
+    return found;
   }
 
   function drawTimeline() {
@@ -460,9 +500,11 @@
     }
     svg.append(s("line", { class: "axis", x1: String(left), x2: String(right), y1: String(axisY), y2: String(axisY) }));
     for (const tick of ticks(timeline.from, timeline.to, width)) {
-      const at = x(dayNumber(tick));
-      const label = s("text", { x: String(at), y: String(axisY + 16), class: "tick-label" });
-      label.textContent = tick.slice(0, 4);
+      const at = x(dayNumber(tick.day));
+      // Labels at the very ends are anchored inward, so they are not cut off.
+      const anchor = at < 16 ? "start" : at > width - 16 ? "end" : "middle";
+      const label = s("text", { x: String(at), y: String(axisY + 16), class: "tick-label", "text-anchor": anchor });
+      label.textContent = tick.label;
       svg.append(s("line", { class: "tick", x1: String(at), x2: String(at), y1: String(axisY), y2: String(axisY + 4) }), label);
     }
     const cursor = x(dayNumber(state.on) + 0.5);
@@ -523,6 +565,7 @@
         latest("explain"),
       );
       adoptCode(why.actor);
+      if (!state.timeline) ui.actorHeading.textContent = `${why.actor_name} (${why.actor})`;
       renderExplanation(why);
     } catch (error) {
       if (!isAbort(error)) showProblem(ui.explanation, error);
@@ -581,7 +624,7 @@
         { class: "why-summary" },
         "Summary: ",
         h("strong", { class: `pill s-${why.summary.value}${why.summary.certainty === "uncertain" ? " uncertain" : ""}` }, valueText(why.summary)),
-        `. ${why.summary.rule}.`,
+        `. Rule: ${why.summary.rule}.`,
       ),
     );
     const defaults = [];
@@ -589,7 +632,7 @@
       const facts = part.set_by.length + part.uncertain_because.length + part.set_aside.length;
       const label = COMPONENT_LABELS[name] || name;
       if (!facts) {
-        defaults.push(`${label.toLowerCase()} (${valueText(part)})`);
+        defaults.push(`${label} (${valueText(part)})`);
         continue;
       }
       const article = h(
