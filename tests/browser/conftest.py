@@ -57,7 +57,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: Playwright's sync API keeps an event loop of its own,
+# which should be gone before the other suites run.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     try:
         from playwright.sync_api import sync_playwright
@@ -67,12 +69,13 @@ def playwright() -> Iterator[Playwright]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Headless Chromium with a fresh profile (Playwright makes a temporary one per launch)."""
     executable = chromium_path()
     if executable is None:
-        _unavailable("no Chromium at /usr/bin/chromium: apt-get install chromium")
+        looked = os.environ.get("STANCELINE_CHROMIUM") or "/usr/bin/chromium or on PATH"
+        _unavailable(f"no Chromium at {looked}: apt-get install chromium")
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)

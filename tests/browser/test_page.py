@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Visit
+from tests.browser.conftest import REQUIRE_ENV, Visit
 from tests.factories import fact
+
+try:
+    from playwright.sync_api import Locator, Page, expect
+except ImportError:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        raise
+    pytest.skip("browser tests need Playwright: pip install -e '.[test]'", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 
