@@ -703,6 +703,7 @@
     showRange();
     await Promise.all([loadWorld(true), state.actor ? loadActor(true) : null]);
     const last = events[events.length - 1];
+    if (!last) return;
     const what = events.length === 1 ? `${last.subject}: ${last.data.summary}` : `${events.length} new events`;
     announce(`Updated from the live record (${what}).`);
   }
@@ -729,6 +730,13 @@
 
   addEventListener("pagehide", () => {
     if (state.stream) state.stream.close();
+  });
+  addEventListener("pageshow", (event) => {
+    // Back from the browser's page cache: the stream was closed on the way out.
+    if (event.persisted && state.stream) {
+      follow();
+      refresh();
+    }
   });
 
   let resizeTimer = null;
