@@ -20,12 +20,15 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-## run: install, load fixtures/ into the default store, print Russia's history and the world on 2025-07-04
+## run: install, load fixtures/ into the default store, print Russia's history and the world on 2025-07-04,
+##      and say how to open the web page
 run: $(RUN_STAMP)
 	$(BIN)/stanceline --store $(STORE) load fixtures/*.jsonl
 	$(BIN)/stanceline --store $(STORE) history RUS
 	@echo
 	$(BIN)/stanceline --store $(STORE) world --on 2025-07-04
+	@echo
+	@echo "Explore it in a browser: $(BIN)/stanceline --store $(STORE) serve, then open http://127.0.0.1:8000/"
 
 ## test: install with the test extras, then lint, type-check and run the whole suite
 test: $(TEST_STAMP) lint
