@@ -28,10 +28,10 @@ FORMATS = (".svg", ".png")
 # Okabe and Ito's palette, told apart by every common colour-vision deficiency.
 COLOURS = {
     Summary.RECOGNIZED.value: "#009E73",  # bluish green
-    Summary.AMBASSADOR_LEVEL.value: "#0072B2",  # blue
-    Summary.CHARGE_LEVEL.value: "#56B4E9",  # sky blue
+    Summary.AMBASSADOR_LEVEL.value: "#56B4E9",  # sky blue
+    Summary.CHARGE_LEVEL.value: "#F0E442",  # yellow
     Summary.DESIGNATED.value: "#D55E00",  # vermillion
-    Summary.NO_RELATIONS.value: "#BBBBBB",  # grey
+    Summary.NO_RELATIONS.value: "#999999",  # grey
 }
 UNCERTAIN_HATCH = "///"
 WIDTH_INCHES, DPI = 10.0, 150
