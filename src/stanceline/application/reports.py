@@ -144,6 +144,19 @@ class TimelineReport(BaseModel):
     facts: list[TimelineFact]
 
 
+class StatusReport(BaseModel):
+    """What the store holds now: enough to draw a range and follow the stream from here."""
+
+    source: str = Field(description="The CloudEvents `source` of this store's events.")
+    position: int = Field(description="The last log position the answers include.")
+    facts: int = Field(description="Facts that count now (retracted ones excluded).")
+    actors: int = Field(description="Actors with at least one such fact.")
+    first_day: str | None = Field(
+        description="The first day any of them may have happened (a range open at the start "
+        "counts from its last day); null when the store holds no fact."
+    )
+
+
 class LoadResult(BaseModel):
     """What one load recorded."""
 

@@ -1,4 +1,4 @@
-"""Commands that answer questions: stance, world, history, explain, diff."""
+"""Commands that answer questions: status, stance, world, history, explain, diff, timeline."""
 
 from __future__ import annotations
 
@@ -18,6 +18,20 @@ from stanceline.interfaces.cli.base import (
     cli,
     today,
 )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status JSON.")
+def status(as_json: bool) -> None:
+    """Show what the store holds: facts, actors, the first day, the position and the source."""
+    report = _app().status()
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+        return
+    click.echo(f"facts: {report.facts} about {report.actors} actors")
+    click.echo(f"first day: {report.first_day or 'none'}")
+    click.echo(f"position: {report.position}")
+    click.echo(f"source: {report.source}")
 
 
 @cli.command()

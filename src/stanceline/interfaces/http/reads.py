@@ -13,6 +13,7 @@ from stanceline.application.reports import (
     HistoryReport,
     KnowledgeDiff,
     StanceReport,
+    StatusReport,
     TimelineReport,
 )
 from stanceline.domain.dates import parse_day
@@ -80,6 +81,16 @@ async def stance(
     """One actor's stance on one day (the stance JSON of `stanceline stance --json`)."""
     day, known = _day(on, "on"), _known(known_at, "known_at")
     return await _off_loop(request, lambda: engine.stance(actor, day, known))
+
+
+@router.get("/status", response_model=StatusReport, tags=["reads"])
+async def status(request: Request, engine: Engine) -> StatusReport:
+    """What the store holds: its source, position, counts and first day (`status --json`).
+
+    A client that follows /events/stream starts from `position` here instead of
+    reading the whole log first.
+    """
+    return await _off_loop(request, engine.status)
 
 
 @router.get("/world", response_model=list[StanceReport], responses=INVALID, tags=["reads"])

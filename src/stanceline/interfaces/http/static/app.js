@@ -45,7 +45,6 @@
   const OPEN_START = "0001-01-01"; // "../D": on or before D
   const TAKEOVER = "2021-08-15"; // the Taliban take Kabul
   const SPANS = ["all", "takeover", "year"];
-  const PAGE = 1000;
   const SLIDER_WAIT = 120; // ms of quiet on the slider before asking the server
   const LIVE_WAIT = 300; // ms of quiet on the stream before refreshing
   const RETRY_WAIT = 5000;
@@ -673,12 +672,12 @@
     if (isDay(start) && (!state.earliest || start < state.earliest)) state.earliest = start;
   }
 
-  async function readLog() {
-    // The log so far, a page at a time: its earliest day and the position to follow from.
-    for (;;) {
-      const page = await getJSON("events", { after: state.position, limit: PAGE });
-      page.forEach(note);
-      if (page.length < PAGE) return;
+  async function readStatus() {
+    // Where the record starts, and the position to follow the stream from.
+    const status = await getJSON("status");
+    state.position = Math.max(state.position, status.position);
+    if (isDay(status.first_day) && (!state.earliest || status.first_day < state.earliest)) {
+      state.earliest = status.first_day;
     }
   }
 
@@ -756,7 +755,7 @@
     showRange();
     setDay(state.on, "load"); // the world table loads while the log is read
     try {
-      await readLog();
+      await readStatus();
     } catch (error) {
       ui.connection.textContent = `Could not read the record: ${error.message}`;
     }
