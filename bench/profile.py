@@ -1,8 +1,9 @@
 """`make bench-profile`: where the load path and the stance query spend their time.
 
 Profiles, with pyinstrument (the `bench` extra), the load of a generated record
-into a fresh SQLite store and then a few hundred stance queries on it, and
-prints the top of each call tree (also written to bench/.data/profile-*.txt).
+into a fresh SQLite store, then a few hundred stance queries, three world
+queries and a subscriber's catch-up on it, and prints each call tree (also
+written to bench/.data/profile-*.txt).
 The size is $BENCH_PROFILE_SIZE (default 100000).
 """
 
@@ -15,7 +16,7 @@ from pyinstrument import Profiler
 
 from bench import generate
 from bench.measure import query_samples
-from bench.run import QUERY_SEED, WORK, _remove_store
+from bench.run import CATCH_UP, QUERY_SEED, WORK, _remove_store
 from stanceline.application import Stanceline
 
 
@@ -39,6 +40,20 @@ def main() -> None:
         for query in queries:
             app.stance(query.actor, query.on)
     _show(profiler, f"stance-{size}")
+
+    profiler = Profiler(interval=0.001)
+    with profiler:
+        for query in queries[:3]:
+            app.world(query.on)
+    _show(profiler, f"world-{size}")
+
+    limit = min(CATCH_UP["limit"], app.catch_up())
+    profiler = Profiler(interval=0.001)
+    with profiler, app.subscribe(0) as subscription:
+        for count, _ in enumerate(subscription, start=1):
+            if count >= limit:
+                break
+    _show(profiler, f"catchup-{size}")
     _remove_store(store)
 
 

@@ -72,6 +72,11 @@ ROWS = [
     Row("load: raw / load", _ratio(_at("raw", "rate"), _at("load", "rate")), "x"),
     Row("load: save / load", _ratio(_at("load", "save_rate"), _at("load", "rate")), "x"),
     Row("load: wall time", _at("load", "seconds"), "s"),
+    Row(
+        "load: share of time in cyclic GC",
+        _ratio(_at("load", "parts", "gc"), _at("load", "seconds")),
+        "%",
+    ),
     Row("stance p50", _at("stance", "p50_ms"), "ms", "<= 1 ms at 1M", lambda v: v <= 1),
     Row("stance p99", _at("stance", "p99_ms"), "ms"),
     Row("naive fold p50", _at("naive", "p50_ms"), "ms"),
@@ -158,6 +163,8 @@ def show(value: float | None, unit: str) -> str:
         if value < 10:
             return f"{value:.2f} ms"
         return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
+    if unit == "%":
+        return f"{value * 100:.0f}%"
     if unit == "s":
         return f"{value:,.1f} s"
     return f"{value:,.0f} {unit}"

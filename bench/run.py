@@ -165,7 +165,7 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
             notes.append("HTTP skipped: the server did not answer (see bench/.data/run/serve.log)")
             return {"skipped": "server not ready"}
         env = {**os.environ, "BENCH_ACTORS": ",".join(actors)}
-        common = [wrk, f"-t{WRK['threads']}", f"-c{WRK['connections']}", "--timeout", "5s"]
+        common = [wrk, f"-t{WRK['threads']}", f"-c{WRK['connections']}", "--timeout", "10s"]
         _log("http: warming up")
         subprocess.run(
             [*common, f"-d{WRK['warm_up']}s", "-s", str(LUA), base],
@@ -287,7 +287,8 @@ def _wrk_version() -> str | None:
     if wrk is None:
         return None
     done = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
-    return (done.stdout + done.stderr).split("\n", 1)[0].strip() or None
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer": the name and version.
+    return (done.stdout + done.stderr).split("\n", 1)[0].split(" [", 1)[0].strip() or None
 
 
 def _commit() -> str:

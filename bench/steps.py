@@ -6,6 +6,7 @@ peak RSS of its own process, so one step's memory never hides in another's.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import subprocess
@@ -26,10 +27,19 @@ BY = "bench"
 
 
 class _Clock:
-    """Seconds spent inside wrapped calls, by name."""
+    """Seconds spent inside wrapped calls, by name, and in the cyclic garbage collector."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self._collecting = 0.0
+
+    def collector(self, phase: str, info: dict[str, int]) -> None:
+        """A gc callback: adds each collection's duration to seconds["gc"]."""
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            spent = time.perf_counter() - self._collecting
+            self.seconds["gc"] = self.seconds.get("gc", 0.0) + spent
 
     def wrap(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -48,11 +58,12 @@ def load(args: dict[str, Any]) -> None:
 
     Also times, inside the same run, the application's calls to eventsourcing's
     Application.save (the same events in the same transactions: no validation,
-    no read model), the read model's catch-up, and the reading and validating of
-    each file, so the figure splits into its parts.
+    no read model), the read model's catch-up, the reading and validating of
+    each file, and the cyclic garbage collector, so the figure splits into parts.
     """
     app = Stanceline(args["store"])
     clock = _Clock()
+    gc.callbacks.append(clock.collector)
     app.save = clock.wrap("save", app.save)  # type: ignore[method-assign]
     app.catch_up = clock.wrap("catch_up", app.catch_up)  # type: ignore[method-assign]
     read_facts = getattr(app_module, "read_facts", None)
