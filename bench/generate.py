@@ -106,27 +106,27 @@ def actors() -> list[str]:
     return [*_PROMINENT, *rest]
 
 
-def record(size: int) -> Record:
-    """The record of `size` lines, generated once and then read from the cache."""
-    folder = DATA / f"record-v{GENERATOR_VERSION}-{size}"
+def record(size: int, cache: Path = DATA, file_lines: int = FILE_LINES) -> Record:
+    """The record of `size` lines in files of `file_lines`, generated once into `cache`."""
+    folder = cache / f"record-v{GENERATOR_VERSION}-{size}-{file_lines}"
     manifest = folder / "manifest.json"
     if not manifest.is_file():
-        _write(size, folder)
+        _write(size, folder, file_lines)
     counts = json.loads(manifest.read_text())
     files = [folder / name for name in counts["files"]]
     return Record(size, folder, files, counts, actors())
 
 
-def _write(size: int, folder: Path) -> None:
+def _write(size: int, folder: Path, file_lines: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*"):
         old.unlink()
     generator = _Generator(size)
     names = []
     lines = generator.lines()
-    for index in range(0, size, FILE_LINES):
-        name = f"part-{index // FILE_LINES + 1:04d}.jsonl"
-        count = min(FILE_LINES, size - index)
+    for index in range(0, size, file_lines):
+        name = f"part-{index // file_lines + 1:04d}.jsonl"
+        count = min(file_lines, size - index)
         with open(folder / name, "w", encoding="utf-8") as out:
             for _ in range(count):
                 out.write(json.dumps(next(lines), separators=(",", ":")) + "\n")
