@@ -89,6 +89,8 @@ def main() -> None:
         f"{report.size_name(s)} {t} s" for s, t in seconds.items()
     ))  # fmt: skip
     print(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    if any(" failed " in note for note in notes):
+        sys.exit(1)
 
 
 def _size(size: int, largest: bool, notes: list[str]) -> dict[str, Any]:
@@ -142,6 +144,11 @@ def _step(step: str, args: dict[str, Any], notes: list[str], name: str) -> dict[
         return {"error": f"exit {done.returncode}"}
     result: dict[str, Any] = json.loads(lines[-1].removeprefix(RESULT_PREFIX))
     result["step_seconds"] = round(time.perf_counter() - begin, 1)
+    if result.get("n", 0) < result.get("expected", 0) or result.get("writer_exit", 0):
+        notes.append(
+            f"{name}: {step}: {result['n']} of {result['expected']} events delivered "
+            f"(writer exit {result['writer_exit']})"
+        )
     return result
 
 
@@ -278,6 +285,8 @@ def _machine() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "eventsourcing": version("eventsourcing"),
         "system": platform.platform(),
+        # Other work on the machine when the run started: the figures move with it.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "wrk": _wrk_version(),
     }
 
@@ -318,7 +327,7 @@ def _update_doc(run: dict[str, Any]) -> None:
         f"SQLite {machine['sqlite']}, eventsourcing {machine['eventsourcing']}"
         + (f", PostgreSQL {pg // 10000}.{pg % 10000}" if isinstance(pg, int) else "")
         + (f", {machine['wrk']}" if machine.get("wrk") else "")
-        + ".",
+        + f". Load average when the run started: {machine['load_average'][0]:.1f}.",
         "",
         run["table"],
         "",
