@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,11 +105,8 @@ def raw(args: dict[str, Any]) -> None:
         rows = []
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
-            fact_id = item.get("id") or item.get("corrects") or item.get("retracts")
-            rows.append(
-                (fact_id or item.get("reinstates"), item.get("kind"), item.get("actor"),
-                 item.get("date"), line)
-            )  # fmt: skip
+            key = next(item[k] for k in ("id", "corrects", "retracts", "reinstates") if k in item)
+            rows.append((key, item.get("kind"), item.get("actor"), item.get("date"), line))
         connection.execute("BEGIN")
         connection.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?)", rows)
         connection.execute("COMMIT")
@@ -215,15 +213,17 @@ def lag(args: dict[str, Any]) -> None:
                 lags.append(delivered - recorded.timestamp())
             if len(lags) >= count:
                 break
-    writer.wait(timeout=60)
+    try:
+        writer.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        writer.kill()
+        writer.wait()
     emit({**latency_summary(lags), "expected": count, "writer_exit": writer.returncode})
 
 
 @contextmanager
 def _closing_at(subscription: Any, deadline: float) -> Iterator[None]:
     """Close the subscription at `deadline` even if events stop coming."""
-    import threading
-
     timer = threading.Timer(max(0.0, deadline - time.monotonic()), subscription.close)
     timer.daemon = True
     timer.start()
