@@ -28,6 +28,7 @@ from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
 )
+from stanceline.domain.facts import Component
 from stanceline.domain.history import history
 from stanceline.domain.intake import (
     ChangeRequest,
@@ -43,7 +44,7 @@ from stanceline.domain.lifecycle import (
     UnknownFactError,
     fold,
 )
-from stanceline.domain.stance import Occurrence, stance_on
+from stanceline.domain.stance import Answer, Occurrence, Stance, stance_on, summary_of
 from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import StanceModel
@@ -231,6 +232,11 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         return self._stance(self.resolve(actor), on, knowledge)
 
     def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
+        if knowledge.position is None:
+            # As known now: one lookup in the temporal index.
+            answers = self.view.answers_on(actor.code, on) or _NO_FACTS
+            return _report(actor, on, answers, knowledge)
+        # As known at an earlier position: that position's facts, through the rules.
         rows = self.view.facts_of(actor.code, knowledge.position)
         occurrences = [o for row in rows if (o := row.occurrence()) is not None]
         report = StanceReport.of(actor, stance_on(occurrences, on))
@@ -240,6 +246,11 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     def world(self, on: date, known_at: str | None = None) -> list[StanceReport]:
         """The stance on one day of every actor with any fact, sorted by code."""
         knowledge = self.known_at(known_at)
+        if knowledge.position is None:
+            return [
+                _report(self._actor(code), on, answers, knowledge)
+                for code, answers in self.view.world_on(on)
+            ]
         return [
             self._stance(self._actor(code), on, knowledge)
             for code in self.view.actors(knowledge.position)
@@ -279,6 +290,20 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         except UnknownActorError:
             # Recorded with an extension catalogue that is not loaded now: name it by code.
             return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
+
+
+# An actor without any fact: every component at its default on every day.
+_NO_FACTS = stance_on([], date.min).components
+
+
+def _report(
+    actor: Actor, on: date, answers: dict[Component, Answer], knowledge: Knowledge
+) -> StanceReport:
+    components = {component: answers[component] for component in Component}
+    stance = Stance(on=on, summary=summary_of(components), components=components)
+    report = StanceReport.of(actor, stance)
+    report.known_at = knowledge.text
+    return report
 
 
 def _recorder_env(kind: str) -> dict[str, str]:
