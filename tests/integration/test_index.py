@@ -116,8 +116,8 @@ def test_rebuild_rebuilds_the_index_too(loaded_app: Stanceline) -> None:
     with loaded_app.view._writing() as c:
         loaded_app.view._run(
             c,
-            "UPDATE {segments} SET answer = :spoilt WHERE actor = 'RUS'",
-            {"spoilt": '{"value": "none", "possible": ["none"], "since": null, "facts": []}'},
+            "UPDATE {segments} SET answer = :spoilt WHERE actor = 'RUS' AND component = 'summary'",
+            {"spoilt": '{"value": "no_relations", "certainty": "certain", "alternatives": []}'},
         )
     assert loaded_app.stance("RUS", july_4).summary.value == "no_relations"
 
@@ -153,3 +153,16 @@ def test_known_at_answers_still_come_from_the_facts_known_then(
     assert past.known_at == known_at
     assert past.summary.value == "recognized"
     assert loaded_app.stance("RUS", july_4).summary.value == "ambassador_level"
+
+
+def test_build_index_brings_the_actors_behind_up_to_date_at_once(loaded_app: Stanceline) -> None:
+    assert loaded_app.view.stale_actors() == loaded_app.view.actors()
+
+    assert loaded_app.build_index() == 7
+    assert loaded_app.view.stale_actors() == []
+    assert loaded_app.build_index() == 0
+
+    loaded_app.record_fact(fact(kind="formal_recognition_granted", actor="CHN", date="2025"))
+    assert loaded_app.view.stale_actors() == ["CHN"]
+    assert loaded_app.build_index() == 1
+    assert_index_agrees(loaded_app, ["CHN"])

@@ -28,7 +28,6 @@ from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
 )
-from stanceline.domain.facts import Component
 from stanceline.domain.history import history
 from stanceline.domain.intake import (
     ChangeRequest,
@@ -44,7 +43,7 @@ from stanceline.domain.lifecycle import (
     UnknownFactError,
     fold,
 )
-from stanceline.domain.stance import Answer, Occurrence, Stance, stance_on, summary_of
+from stanceline.domain.stance import Occurrence, stance_on
 from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import StanceModel
@@ -197,10 +196,16 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         return position
 
     def rebuild(self) -> int:
-        """Rebuild the read model from the whole log; return how many facts it holds."""
+        """Rebuild the read model and its index from the whole log; return how many facts."""
         self.view.reset()
         self.catch_up()
+        self.build_index()
         return sum(1 for _ in self.view.all_facts())
+
+    def build_index(self) -> int:
+        """Bring every actor's index up to date now, not on first use; return how many were."""
+        self.catch_up()
+        return sum(self.view.refresh(actor) for actor in self.view.stale_actors())
 
     # Queries
 
@@ -234,9 +239,10 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
         if knowledge.position is None:
             # As known now: one lookup in the temporal index.
-            answers = self.view.answers_on(actor.code, on) or _NO_FACTS
-            return _report(actor, on, answers, knowledge)
-        # As known at an earlier position: that position's facts, through the rules.
+            parts = self.view.answers_on(actor.code, on)
+            if parts is not None:
+                return StanceReport.from_parts(actor, on, parts)
+        # As known at an earlier position (or never a fact): the facts, through the rules.
         rows = self.view.facts_of(actor.code, knowledge.position)
         occurrences = [o for row in rows if (o := row.occurrence()) is not None]
         report = StanceReport.of(actor, stance_on(occurrences, on))
@@ -248,8 +254,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         knowledge = self.known_at(known_at)
         if knowledge.position is None:
             return [
-                _report(self._actor(code), on, answers, knowledge)
-                for code, answers in self.view.world_on(on)
+                StanceReport.from_parts(self._actor(code), on, parts)
+                for code, parts in self.view.world_on(on)
             ]
         return [
             self._stance(self._actor(code), on, knowledge)
@@ -290,20 +296,6 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         except UnknownActorError:
             # Recorded with an extension catalogue that is not loaded now: name it by code.
             return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
-
-
-# An actor without any fact: every component at its default on every day.
-_NO_FACTS = stance_on([], date.min).components
-
-
-def _report(
-    actor: Actor, on: date, answers: dict[Component, Answer], knowledge: Knowledge
-) -> StanceReport:
-    components = {component: answers[component] for component in Component}
-    stance = Stance(on=on, summary=summary_of(components), components=components)
-    report = StanceReport.of(actor, stance)
-    report.known_at = knowledge.text
-    return report
 
 
 def _recorder_env(kind: str) -> dict[str, str]:

@@ -109,18 +109,14 @@ def _sweep(occurrences: Sequence[Occurrence], default: str) -> list[_Piece]:
     """One small component's answers (all facts moving the same thing), from date.min on."""
     by_earliest = sorted(occurrences, key=lambda o: (o.earliest, o.position))
     by_latest = sorted(occurrences, key=_key)
-    days = {date.min}
-    for o in occurrences:
-        days.update((o.earliest, o.latest))
-        if o.latest < date.max:
-            days.add(o.latest + _ONE_DAY)
+    days = sorted({date.min, *(o.earliest for o in occurrences), *(o.latest for o in occurrences)})
     uncertain: list[Occurrence] = []  # possible but not certain, in (latest, position) order
     certain: list[Occurrence] = []  # in (latest, position) order; only grows at the end
     bound = (date.min, 0)  # K, once some fact is certain
     first = 0  # certain[first:] are those with (latest, position) >= K
     opened = closed = 0
     pieces: list[_Piece] = []
-    for day in sorted(days):
+    for index, day in enumerate(days):
         while opened < len(by_earliest) and by_earliest[opened].earliest <= day:
             if by_earliest[opened].latest > day:
                 insort(uncertain, by_earliest[opened], key=_key)
@@ -135,7 +131,13 @@ def _sweep(occurrences: Sequence[Occurrence], default: str) -> list[_Piece]:
             closed += 1
         while certain and _key(certain[first]) < bound:
             first += 1
-        _extend(pieces, day, *_answer(uncertain, certain, first, bound, day, default))
+        held = bool(certain) and day == bound[0]
+        _extend(pieces, day, *_answer(uncertain, certain, first, bound[1] if held else 0, default))
+        # K set by a fact of this day held back facts recorded before it: the next day
+        # it no longer does, whether or not another fact turns then.
+        after = day + _ONE_DAY if held and day < date.max else None
+        if after and (index + 1 == len(days) or days[index + 1] > after):
+            _extend(pieces, after, *_answer(uncertain, certain, first, 0, default))
     return pieces
 
 
@@ -143,29 +145,29 @@ def _answer(
     uncertain: Sequence[Occurrence],
     certain: Sequence[Occurrence],
     first: int,
-    bound: tuple[date, int],
-    day: date,
+    held_before: int,
     default: str,
 ) -> tuple[Answer, Occurrence | None]:
-    """The answer on `day` (as stance._solve), from the sweep's state on that day."""
-    if not certain:
-        value = default
-        possible = {default, *(o.value for o in uncertain)}
-        later = [o.fact_id for o in reversed(uncertain) if o.value != value]
-        return Answer(value, frozenset(possible), None, tuple(later)), None
-    # K was set by a fact of this very day: only facts recorded after it can follow it.
-    if day == bound[0]:
-        uncertain = [o for o in uncertain if o.position >= bound[1]]
-    behind = certain[-1]
-    value = behind.value
-    earlier = certain[first:-1]
-    possible = {value, *(o.value for o in uncertain), *(o.value for o in earlier)}
-    facts = [
-        behind.fact_id,
-        *(o.fact_id for o in reversed(uncertain) if o.value != value),
-        *(o.fact_id for o in reversed(earlier) if o.value != value),
-    ]
-    return Answer(value, frozenset(possible), behind.edtf, tuple(facts)), behind
+    """The answer on a day (as stance._solve), from the sweep's state on that day.
+
+    Uncertain facts recorded before position `held_before` cannot be last that day.
+    """
+    behind = certain[-1] if certain else None
+    value = behind.value if behind else default
+    facts = [behind.fact_id] if behind else []
+    possible = {value}
+    # Facts at another value, latest (latest day, position) first: the uncertain ones
+    # end after every certain one.
+    for o in reversed(uncertain):
+        if o.value != value and o.position >= held_before:
+            facts.append(o.fact_id)
+            possible.add(o.value)
+    for o in reversed(certain[first:-1]):
+        if o.value != value:
+            facts.append(o.fact_id)
+            possible.add(o.value)
+    since = behind.edtf if behind else None
+    return Answer(value, frozenset(possible), since, tuple(facts)), behind
 
 
 def _sanctions(occurrences: Sequence[Occurrence]) -> list[_Piece]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from itertools import product
 
 from stanceline.domain.facts import DEFAULTS, Component
@@ -197,6 +198,12 @@ def stance_on(occurrences: Iterable[Occurrence], on: date) -> Stance:
 def summary_of(components: Mapping[Component, Answer]) -> Answer:
     """The summary's answer from the components' answers: the rule on every combination."""
     inputs = [components[c] for c in _SUMMARY_INPUTS]
-    possible = {summarise(*combo) for combo in product(*(sorted(a.possible) for a in inputs))}
-    value = summarise(*(a.value for a in inputs))
-    return Answer(value, frozenset(possible))
+    return _summary_of(tuple(a.value for a in inputs), tuple(a.possible for a in inputs))
+
+
+# Few combinations exist (at most 36 of values times 441 of possible sets); a world asks
+# for the same ones again and again.
+@lru_cache(maxsize=1024)
+def _summary_of(values: tuple[str, ...], possibles: tuple[frozenset[str], ...]) -> Answer:
+    possible = {summarise(*combo) for combo in product(*(sorted(p) for p in possibles))}
+    return Answer(summarise(*values), frozenset(possible))

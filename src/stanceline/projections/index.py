@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from stanceline.domain.facts import Component
-from stanceline.domain.segments import stance_segments
+from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
 from stanceline.projections.rows import CURRENT
 
@@ -56,13 +56,16 @@ _INSERT = (
     "INSERT INTO {segments} (actor, component, first_day, last_day, answer) "
     "VALUES (:actor, :component, :first_day, :last_day, :answer)"
 )
-# Per component: the answer of the segment holding the day (the greatest first day on or
-# before it), one indexed lookup each.
+SUMMARY = "summary"
+# The parts of a stance the index keeps: the summary, then the components in their order.
+PARTS = (SUMMARY, *(component.value for component in Component))
+# Per part: the answer of the segment holding the day (the greatest first day on or before
+# it), one indexed lookup each.
 _ANSWERS = ", ".join(
     f"(SELECT s.answer FROM {{segments}} s WHERE s.actor = i.actor "
-    f"AND s.component = '{component.value}' AND s.first_day <= :on "
-    f"ORDER BY s.first_day DESC LIMIT 1) AS {component.value}"
-    for component in Component
+    f"AND s.component = '{part}' AND s.first_day <= :on "
+    f"ORDER BY s.first_day DESC LIMIT 1) AS {part}"
+    for part in PARTS
 )
 
 
@@ -86,11 +89,12 @@ class SegmentIndex:
         self._run(c, "DELETE FROM {segments}")
         self._run(c, "DELETE FROM {indexed}")
 
-    def answers_on(self, actor: str, on: date) -> dict[Component, Answer] | None:
-        """Each component's answer of one actor on `on`, as currently known.
+    def answers_on(self, actor: str, on: date) -> dict[str, str] | None:
+        """One actor's answers on `on`, as currently known: each part's stored JSON.
 
-        None when the actor has never had a fact. Rebuilds the actor's segments
-        first when they are behind its facts.
+        In PARTS order, each as the stance JSON writes it (see _dump); None when the
+        actor has never had a fact. Rebuilds the actor's segments first when they
+        are behind its facts.
         """
         record = self._lookup(actor, on)
         if record is not None and record["built"] < record["changed"]:
@@ -108,8 +112,8 @@ class SegmentIndex:
             )
             return c.fetchone()
 
-    def world_on(self, on: date) -> list[tuple[str, dict[Component, Answer]]]:
-        """Every actor with a fact that counts and its answers on `on`, sorted by code."""
+    def world_on(self, on: date) -> list[tuple[str, dict[str, str]]]:
+        """Every actor with a fact that counts and its answers on `on` (as answers_on), by code."""
         for actor in self.stale_actors():
             self.refresh(actor)
         with self.datastore.transaction(commit=False) as c:
@@ -143,19 +147,23 @@ class SegmentIndex:
                 {"actor": actor},
             )
             records = c.fetchall()
-            segments = stance_segments(_occurrences(records))
+            components = stance_segments(_occurrences(records))
+            segments: dict[str, list[Segment]] = {
+                SUMMARY: summary_segments(components),
+                **{component.value: parts for component, parts in components.items()},
+            }
             self._run(c, "DELETE FROM {segments} WHERE actor = :actor", {"actor": actor})
             c.executemany(
                 self._sql(_INSERT),
                 [
                     {
                         "actor": actor,
-                        "component": component.value,
+                        "component": part,
                         "first_day": segment.start.isoformat(),
                         "last_day": segment.end.isoformat(),
-                        "answer": _dump(segment.answer),
+                        "answer": _dump(segment.answer, part),
                     }
-                    for component, parts in segments.items()
+                    for part, parts in segments.items()
                     for segment in parts
                 ],
             )
@@ -167,12 +175,15 @@ class SegmentIndex:
             return True
 
 
+_COMPONENTS = {component.value: component for component in Component}
+
+
 def _occurrences(records: Iterable[Any]) -> list[Occurrence]:
     """The facts that move a component (statements do not), in recording order."""
     return [
         Occurrence(
             fact_id=r["fact_id"],
-            component=Component(r["component"]),
+            component=_COMPONENTS[r["component"]],
             value=r["value"],
             earliest=date.fromisoformat(r["earliest"]),
             latest=date.fromisoformat(r["latest"]),
@@ -185,21 +196,17 @@ def _occurrences(records: Iterable[Any]) -> list[Occurrence]:
     ]
 
 
-def _dump(answer: Answer) -> str:
-    return orjson.dumps(
-        {
-            "value": answer.value,
-            "possible": sorted(answer.possible),
-            "since": answer.since,
-            "facts": answer.facts,
-        }
-    ).decode()
+def _dump(answer: Answer, part: str) -> str:
+    """An answer as the stance JSON shows it, so a report is assembled without decoding it."""
+    shown: dict[str, Any] = {
+        "value": answer.value,
+        "certainty": answer.certainty.value,
+        "alternatives": answer.alternatives,
+    }
+    if part != SUMMARY:
+        shown.update(since=answer.since, facts=answer.facts)
+    return orjson.dumps(shown).decode()
 
 
-def _load(text: str) -> Answer:
-    data = orjson.loads(text)
-    return Answer(data["value"], frozenset(data["possible"]), data["since"], tuple(data["facts"]))
-
-
-def _answers(record: Any) -> dict[Component, Answer]:
-    return {component: _load(record[component.value]) for component in Component}
+def _answers(record: Any) -> dict[str, str]:
+    return {part: record[part] for part in PARTS}
