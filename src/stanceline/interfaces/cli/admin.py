@@ -56,7 +56,7 @@ def migrate_command(to: str, positions_file: Path | None, new_store_id: bool) ->
     _report(done, target, new_store_id)
     click.echo(
         f"migrated {render.plural(done.copied, 'event')} from {source.store.description} "
-        f"to {target.store.description} in {time.monotonic() - started:.1f} s"
+        f"to {target.store.description} in {time.monotonic() - started:.2f} s"
     )
 
 
@@ -83,7 +83,7 @@ def _report(done: Migration, target: Stanceline, new_store_id: bool) -> None:
             "position on the last line whose old position is at most P (0 if none)"
         )
     else:
-        click.echo("positions kept: every saved position and @N means the same event in both")
+        click.echo("positions kept: a saved position, or @N, names the same event in both stores")
     if done.store_id is not None:
         click.echo(f"CloudEvents source kept: {target.source}")
     else:
