@@ -31,7 +31,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from stanceline.application.app import Stanceline
-from stanceline.application.verify import ChainWalk, head_digest_line, verify
+from stanceline.application.verify import ChainWalk, VerifyReport, head_digest_line, verify
 from stanceline.config import POSTGRES, SQLITE
 from stanceline.errors import StancelineError
 
@@ -96,8 +96,42 @@ def migrate(
     if through == 0:
         raise MigrationError(f"source store {source.store.description} holds no events")
     store_id = source.view.stored_id() if keep_store_id else None
+    with _PositionsLog(positions_file) as positions:
+        copied = _copy(source, target, through, store_id, positions, progress, stage, batch)
+    _say(stage, "building the read model")
+    target.catch_up()
+    _say(stage, "verifying the copy")
+    report = verify(target)
+    if not report.ok or report.digest != copied.digest:
+        raise MigrationError(
+            f"the copy was stored in {target.store.description} but does not verify: "
+            f"{report.problem or 'its head digest differs from the one copied'}"
+        )
+    return Migration(
+        copied=copied.count,
+        through=through,
+        last_position=copied.position,
+        renumbered=positions.renumbered,
+        positions_file=positions_file if positions.renumbered else None,
+        store_id=store_id,
+        digest=head_digest_line(report),
+        source_grew=(source.recorder.max_notification_id() or 0) > through,
+    )
+
+
+def _copy(
+    source: Stanceline,
+    target: Stanceline,
+    through: int,
+    store_id: str | None,
+    positions: _PositionsLog,
+    progress: Progress | None,
+    stage: Callable[[str], None] | None,
+    batch: int,
+) -> VerifyReport:
+    """The copy itself, in one transaction; the chain walk of what it copied."""
     walk = ChainWalk(target.mapper, None, consecutive=target.store.kind == SQLITE)
-    with _PositionsLog(positions_file) as positions, _open_copy(target) as copy:
+    with _open_copy(target) as copy:
         _check_empty(target, copy.last_position())
         _say(stage, f"copying the events up to position {through}")
         start = 1
@@ -114,25 +148,8 @@ def migrate(
             target.view.adopt_store_id(copy.cursor, store_id)
         positions.check_free()
         _say(stage, f"committing {walk.count} events")
-    _say(stage, "building the read model")
-    target.catch_up()
-    _say(stage, "verifying the copy")
-    report = verify(target)
-    if not report.ok or report.digest != walk.digest:
-        raise MigrationError(
-            f"the copy was stored in {target.store.description} but does not verify: "
-            f"{report.problem or 'its head digest differs from the one copied'}"
-        )
-    return Migration(
-        copied=walk.count,
-        through=through,
-        last_position=walk.position,
-        renumbered=positions.renumbered,
-        positions_file=positions_file if positions.renumbered else None,
-        store_id=store_id,
-        digest=head_digest_line(report),
-        source_grew=(source.recorder.max_notification_id() or 0) > through,
-    )
+    # Only the totals: the walk's memory of every fact's chain goes before the read model's.
+    return walk.report(None)
 
 
 def _say(stage: Callable[[str], None] | None, text: str) -> None:
