@@ -219,14 +219,17 @@ class _PositionsLog:
 
     def __enter__(self) -> _PositionsLog:
         if self.path is not None:
-            file = tempfile.NamedTemporaryFile(
-                "w",
-                encoding="utf-8",
-                dir=self.path.parent,
-                prefix=f".{self.path.name}.",
-                suffix=".partial",
-                delete=False,
-            )
+            try:
+                file = tempfile.NamedTemporaryFile(
+                    "w",
+                    encoding="utf-8",
+                    dir=self.path.parent,
+                    prefix=f".{self.path.name}.",
+                    suffix=".partial",
+                    delete=False,
+                )
+            except OSError as error:
+                raise MigrationError(f"positions file {self.path}: {error.strerror}") from None
             file.write(POSITIONS_HEADER)
             self.file = cast(TextIO, file)
         return self
@@ -256,6 +259,12 @@ class _PositionsLog:
             return
         self.file.close()
         if exc[0] is None and self.renumbered and self.path is not None:
-            os.replace(self.file.name, self.path)
+            try:
+                os.replace(self.file.name, self.path)
+            except OSError as error:
+                raise MigrationError(
+                    f"the copy is stored, but the positions file could not be named {self.path} "
+                    f"({error.strerror}): it is {self.file.name}"
+                ) from None
         else:
             Path(self.file.name).unlink(missing_ok=True)
