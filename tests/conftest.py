@@ -42,3 +42,19 @@ def make_store(store_kind: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
 def store_url(make_store: Callable[..., str]) -> str:
     """This test's store."""
     return make_store()
+
+
+@pytest.fixture(params=STORE_PARAMS)
+def target_kind(request: pytest.FixtureRequest) -> str:
+    """A second store kind, for tests that need two stores that may differ (migrate)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_target(target_kind: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Store URLs by name, of the `target_kind`: files in tmp_path/target or fresh schemas."""
+    folder = tmp_path / "target"
+    folder.mkdir()
+    stores = Stores(target_kind, folder)
+    yield stores.url
+    stores.close()

@@ -1,7 +1,11 @@
-"""The event log on PostgreSQL: eventsourcing's recorder, with stored events made unchangeable."""
+"""The event log on PostgreSQL: eventsourcing's recorder with unchangeable events; migration."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -45,3 +49,64 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
                 function=Identifier(schema, FUNCTION),
             )
         )
+
+
+class PostgresCopy:
+    """Fills an empty events table in the caller's transaction, each event at its old position.
+
+    The table lock is taken before anything is read, so no other writer gets in
+    between. Before each run of consecutive positions the sequence is moved to the
+    run's first one; a setval is not undone by a rollback, which does no harm, as the
+    next copy moves it again. The events themselves go through the recorder's own
+    insert, so the stored bytes are the ones read.
+    """
+
+    def __init__(self, recorder: PostgresApplicationRecorder, cursor: Cursor[DictRow]) -> None:
+        self.recorder = recorder
+        self.cursor = cursor
+        table = Identifier(recorder.datastore.schema, recorder.events_table_name)
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, 'notification_id') AS sequence",
+            (table.as_string(cursor),),
+        )
+        found = cursor.fetchone()
+        assert found is not None
+        self.sequence = str(found["sequence"])
+        self.next = 0  # the position the sequence gives next, 0 while unknown
+
+    def last_position(self) -> int:
+        """The table's last position (0 when empty), read under the lock."""
+        self.cursor.execute(self.recorder.max_notification_id_statement)
+        found = self.cursor.fetchone()
+        return int(found["max"]) if found and found["max"] is not None else 0
+
+    def insert(self, page: Sequence[Notification]) -> list[int]:
+        """Insert the events of `page` in order; return the positions they were given."""
+        positions: list[int] = []
+        for run in consecutive_runs(page):
+            if run[0].id != self.next:
+                self.cursor.execute(
+                    "SELECT setval(%s::regclass, %s, false)", (self.sequence, run[0].id)
+                )
+            self.recorder._insert_stored_events(self.cursor, run)
+            given = [int(row["notification_id"]) for row in self.cursor.fetchall()]
+            positions += given
+            self.next = given[-1] + 1
+        return positions
+
+
+@contextmanager
+def copying(recorder: PostgresApplicationRecorder) -> Iterator[PostgresCopy]:
+    """One transaction holding the events table's write lock: committed only if all goes well."""
+    with recorder.datastore.transaction(commit=True) as cursor:
+        recorder._lock_table(cursor)
+        yield PostgresCopy(recorder, cursor)
+
+
+def consecutive_runs(page: Sequence[Notification]) -> Iterator[Sequence[Notification]]:
+    """The page cut where its positions skip: runs of consecutive positions."""
+    start = 0
+    for index in range(1, len(page) + 1):
+        if index == len(page) or page[index].id != page[index - 1].id + 1:
+            yield page[start:index]
+            start = index

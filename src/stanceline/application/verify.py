@@ -73,7 +73,7 @@ def verify(app: Stanceline, expect: str | None = None, batch: int = 5000) -> Ver
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     # Only SQLite numbers rows consecutively; PostgreSQL's sequence leaves gaps.
-    walk = _Walk(app.mapper, expected, consecutive=app.store.kind == SQLITE)
+    walk = ChainWalk(app.mapper, expected, consecutive=app.store.kind == SQLITE)
     problem = walk.check_expected()
     if problem is None:
         for notification in _notifications(app, batch):
@@ -93,7 +93,7 @@ def _notifications(app: Stanceline, batch: int) -> Iterator[Notification]:
         start = page[-1].id + 1
 
 
-class _Walk:
+class ChainWalk:
     """What the walk remembers: each stream's last version and chain, and the head hash."""
 
     def __init__(

@@ -91,6 +91,18 @@ class StanceModel(SegmentIndex):
             self._run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": made})
             return made
 
+    def stored_id(self) -> str | None:
+        """This store's id if it has one yet (None), without making one."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, "SELECT id FROM {store}")
+            found = c.fetchone()
+        return None if found is None else str(found["id"])
+
+    def adopt_store_id(self, c: Any, store_id: str) -> None:
+        """In the caller's write transaction: make `store_id` this store's id (a migration's)."""
+        self._run(c, "DELETE FROM {store}")
+        self._run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": store_id})
+
     def position(self) -> int:
         """The last log position the model includes (0 when empty)."""
         return self.max_tracking_id(UPSTREAM) or 0
