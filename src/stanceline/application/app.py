@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Mapper
+from eventsourcing.utils import Environment, get_topic
 
 from stanceline.application.audit import AuditQueries
 from stanceline.application.batch import Batch
@@ -21,7 +21,7 @@ from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
 from stanceline.application.reports import HistoryEntry, HistoryReport, LoadResult, StanceReport
-from stanceline.config import POSTGRES, parse_store_url, store_url
+from stanceline.config import APPLICATION_NAME_KEY, POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import (
     DomainEvent,
@@ -74,8 +74,25 @@ class Stanceline(AuditQueries, Feed, Application[str]):
         assert isinstance(view, StanceModel)
         self.view = view
 
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        if self.store.kind == POSTGRES:
+            # Before the first connection opens: every one carries the store's name.
+            from eventsourcing.postgres import PostgresFactory
+
+            from stanceline.application.listen_postgres import name_connections
+
+            assert isinstance(factory, PostgresFactory)
+            name_connections(factory.datastore, self.store.env[APPLICATION_NAME_KEY])
+        return factory
+
     def construct_mapper(self) -> Mapper[str]:
         return PydanticMapper()
+
+    def close(self) -> None:
+        """Stop listening for new events, then close the store's connections."""
+        self._stop_listening()
+        super().close()
 
     # Commands
 

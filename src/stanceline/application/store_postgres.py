@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from eventsourcing.postgres import PostgresApplicationRecorder
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
@@ -17,6 +19,12 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
     Revoking privileges cannot do it: the recorder's LOCK TABLE ... IN
     EXCLUSIVE MODE needs more than SELECT and INSERT.
     """
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # NOTIFY channels belong to the database, not to a schema: name the schema too, so
+        # that stores in other schemas of the same database do not wake this one's readers.
+        self.channel_name = f"{self.datastore.schema}.{self.events_table_name}"
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Two processes opening a new store at once must not both create the tables.
