@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -76,35 +77,64 @@ def stop(
     return process.wait(timeout=timeout)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """`stanceline --store ... serve --port P --token-file F`, ready to answer; always stopped."""
-    tokens = tmp_path / "tokens"
+def start_server(
+    store: str, folder: Path, *options: str, env: dict[str, str] | None = None
+) -> Server:
+    """`stanceline --store STORE serve --port P --token-file F OPTIONS...`, ready to answer.
+
+    The caller stops it (stop(server.process)); if it never answers, it is stopped here.
+    """
+    tokens = folder / "tokens"
     tokens.write_text(f"# writers\ne2e {TOKEN}\nother other-writer-token-987654321\n")
-    port, store = free_port(), f"sqlite:///{tmp_path / 's.db'}"
-    log = tmp_path / "server.log"
+    port = free_port()
+    log = folder / f"server-{port}.log"
     command = [*stanceline_command(), "--store", store, "serve", "--port", str(port)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*command, "--token-file", str(tokens)],
+            [*command, "--token-file", str(tokens), *options],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env=clean_env(),
+            env=clean_env(**(env or {})),
         )
     running = Server(f"http://127.0.0.1:{port}", store, process, log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, f"the server exited:\n{running.output()}"
-            assert time.monotonic() < deadline, f"the server did not start:\n{running.output()}"
-            try:
-                if httpx.get(f"{running.url}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield running
-    finally:
+        wait_until_answering(running)
+    except BaseException:
         stop(process)
+        raise
+    return running
+
+
+def wait_until_answering(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        assert server.process.poll() is None, f"the server exited:\n{server.output()}"
+        assert time.monotonic() < deadline, f"the server did not start:\n{server.output()}"
+        try:
+            if httpx.get(f"{server.url}/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
+@contextmanager
+def serving(store: str, folder: Path, *options: str) -> Iterator[Server]:
+    """A server for the length of a with block; always stopped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    running: list[Server] = []
+    try:
+        running.append(start_server(store, folder, *options))
+        yield running[0]
+    finally:
+        for server in running:
+            stop(server.process)
+
+
+@pytest.fixture
+def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`stanceline --store ... serve --port P --token-file F` on this test's store (each store)."""
+    with serving(store_url, tmp_path) as running:
+        yield running
 
 
 def post(http: httpx.Client, *ids: str) -> None:

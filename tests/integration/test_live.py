@@ -205,3 +205,23 @@ def test_writes_to_a_store_in_another_schema_do_not_wake_this_ones_followers(
         wait_until(lambda: bool(rings), "a ring")
     finally:
         others.close()
+
+
+@pytest.mark.postgres
+def test_after_its_connections_are_terminated_every_query_answers_at_once(
+    named_store: tuple[str, str], apps: list[Stanceline]
+) -> None:
+    url, name = named_store
+    app = open_app(url, apps)
+    app.record_fact(fact(id="before", actor="CHN"))
+    app.record_fact(fact(id="also", actor="RUS"))
+
+    assert terminate_backends(name) >= 1
+    time.sleep(0.1)
+
+    # The read model's own queries (not retried like the recorder's): each pooled connection
+    # is checked before use, so a dead one is replaced instead of failing the query.
+    for _ in range(5):
+        assert app.view.actors() == ["CHN", "RUS"]
+    app.record_fact(fact(id="after"))
+    assert [e["data"]["id"] for _, e in read_all(app)] == ["before", "also", "after"]
