@@ -77,13 +77,13 @@ class Stanceline(AuditQueries, Feed, Application[str]):
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = super().construct_factory(env)
         if self.store.kind == POSTGRES:
-            # Before the first connection opens: every one carries the store's name.
+            # Before the first connection opens.
             from eventsourcing.postgres import PostgresFactory
 
-            from stanceline.application.listen_postgres import name_connections
+            from stanceline.application.store_postgres import configure_pool
 
             assert isinstance(factory, PostgresFactory)
-            name_connections(factory.datastore, self.store.env[APPLICATION_NAME_KEY])
+            configure_pool(factory.datastore, self.store.env[APPLICATION_NAME_KEY])
         return factory
 
     def construct_mapper(self) -> Mapper[str]:
@@ -91,6 +91,7 @@ class Stanceline(AuditQueries, Feed, Application[str]):
 
     def close(self) -> None:
         """Stop listening for new events, then close the store's connections."""
+        self.closing.set()  # before: no follower starts listening again meanwhile
         self._stop_listening()
         super().close()
 

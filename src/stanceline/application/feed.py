@@ -38,6 +38,7 @@ class Feed:
         recorder: ApplicationRecorder
         mapper: Mapper[str]
         store: StoreConfig
+        closing: threading.Event
 
         def catch_up(self) -> int: ...
         def resolve(self, actor: str) -> Actor: ...
@@ -54,7 +55,8 @@ class Feed:
         with self._wakeup_lock:
             if self._wakeup is None:
                 self._wakeup = Wakeup()
-                self._listener = self._start_listening(self._wakeup)
+                if not self.closing.is_set():  # a closed application opens no connection
+                    self._listener = self._start_listening(self._wakeup)
             return self._wakeup
 
     @property
@@ -82,9 +84,9 @@ class Feed:
 
     def _stop_listening(self) -> None:
         with self._wakeup_lock:
-            if self._listener is not None:
-                self._listener.close()
-                self._listener = None
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
         # After each save: followers in this process need not wait for the poll or a NOTIFY.

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 # How often the listening thread looks up from its socket to see whether it should stop.
@@ -114,9 +114,3 @@ def listener_for(recorder: PostgresApplicationRecorder, ring: Callable[[], None]
         )
 
     return NotifyListener(connect, recorder.channel_name, ring)
-
-
-def name_connections(datastore: PostgresDatastore, application_name: str) -> None:
-    """Give every connection the pool opens from now on this application_name."""
-    assert isinstance(datastore.pool.kwargs, dict)
-    datastore.pool.kwargs["application_name"] = application_name

@@ -1,16 +1,21 @@
-"""The event log on PostgreSQL: eventsourcing's recorder, with stored events made unchangeable."""
+"""The store on PostgreSQL: an events recorder that refuses changes, and its connection pool."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
+from psycopg_pool import ConnectionPool
 
 TRIGGER = "stanceline_events_immutable"
 FUNCTION = "stanceline_reject_change"
+
+log = logging.getLogger("stanceline.store")
 
 
 class ImmutableEventsRecorder(PostgresApplicationRecorder):
@@ -53,3 +58,29 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
                 function=Identifier(schema, FUNCTION),
             )
         )
+
+
+def configure_pool(datastore: PostgresDatastore, application_name: str) -> None:
+    """Name the pool's connections, and make one dead connection renew the whole pool.
+
+    Called before the pool opens. Every connection is checked before use (an empty
+    query). When the server has dropped them (a restart, a failover, terminated
+    backends) they are all dead: on the first failed check the pool is drained, so
+    the request waits for one fresh connection instead of checking each dead one in
+    turn (psycopg_pool backs off 1 s, 2 s, 4 s... between failed checks).
+    """
+    pool = datastore.pool
+    assert isinstance(pool.kwargs, dict)
+    pool.kwargs["application_name"] = application_name
+
+    def check(connection: psycopg.Connection[Any]) -> None:
+        try:
+            ConnectionPool.check_connection(connection)
+        except Exception:
+            log.warning("a pooled connection was dropped by the server; renewing the pool")
+            pool.drain()
+            raise
+
+    # psycopg_pool takes the check only as a constructor argument, and eventsourcing
+    # makes the pool: set it on the pool before it opens.
+    pool._check = check
