@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 STORE ?= sqlite:///stanceline.db
+BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,24 +21,47 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-## run: install, load fixtures/ into the default store, print Russia's history and the world on 2025-07-04
+## run: install, load fixtures/ into the default store, print Russia's history and the world on 2025-07-04,
+##      and say how to open the web page
 run: $(RUN_STAMP)
 	$(BIN)/stanceline --store $(STORE) load fixtures/*.jsonl
 	$(BIN)/stanceline --store $(STORE) history RUS
 	@echo
 	$(BIN)/stanceline --store $(STORE) world --on 2025-07-04
+	@echo
+	@echo "Explore it in a browser: $(BIN)/stanceline --store $(STORE) serve, then open http://127.0.0.1:8000/"
 
 ## test: install with the test extras, then lint, type-check and run the whole suite
 test: $(TEST_STAMP) lint
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
-## lint: ruff and mypy (strict)
+## lint: ruff and mypy (strict), on the package, the tests and the benchmark
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+## bench: the benchmark (not part of test): prints one table, writes bench/results.json and docs/performance.md; BENCH_SIZES=10000 for a quick run
+bench: $(RUN_STAMP)
+	@command -v wrk >/dev/null || $(MAKE) --no-print-directory wrk
+	BENCH_SIZES=$(BENCH_SIZES) BENCH_COMMAND="make bench BENCH_SIZES=$(BENCH_SIZES)" $(BIN)/python -m bench
+
+## bench-profile: profile the load path and the stance query at 100k facts (pyinstrument)
+bench-profile: $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.profile
+
+# wrk (the HTTP load generator) from Debian's packages, when root; else HTTP is skipped with a note.
+.PHONY: wrk
+wrk:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+			|| echo "could not install wrk: the HTTP step will be skipped"; \
+	else echo "wrk is not installed and this is not root: the HTTP step will be skipped"; fi
 
 ## clean: remove the virtual environment, caches and the default store
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
 	rm -f stanceline.db stanceline.db-wal stanceline.db-shm
+	rm -rf bench/.data

@@ -50,3 +50,7 @@ class CatalogueError(StancelineError, ValueError):
 
 class StoreBusyError(StancelineError, RuntimeError):
     """Concurrent writers kept conflicting; nothing of this write was stored."""
+
+
+class InvalidRangeError(StancelineError, ValueError):
+    """A range of days whose first day is after its last."""

@@ -630,3 +630,35 @@ def test_export_and_load_keep_text_beyond_ascii(run: Run, tmp_path: Path) -> Non
     assert json.loads(exported)["summary"] == "Ankara – Kabul: «talks» ✓"
     assert json.loads(exported)["actor"] == "TUR"
     assert exported == out.read_text(encoding="utf-8")
+
+
+def test_status_counts_what_counts_now_and_names_the_first_day(
+    run: Run, seeded: Run, tmp_path: Path
+) -> None:
+    def status() -> Any:
+        result = run("status", "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    loaded = status()
+    assert (loaded["facts"], loaded["actors"], loaded["position"]) == (14, 7, 14)
+    assert loaded["first_day"] == "2003-01-01"
+    first_event = json.loads(run("events", "--limit", "1").output)
+    assert loaded["source"] == first_event["source"]
+    # An open start counts from its last day; a retracted fact no longer counts.
+    early = fact(actor="KAZ", date="../2001-05-01", id="kaz-early")
+    assert run("load", write_jsonl(tmp_path / "early.jsonl", [early])).exit_code == 0
+    assert (status()["first_day"], status()["actors"]) == ("2001-05-01", 8)
+    assert run("retract", "kaz-early", "--reason", "test").exit_code == 0
+    after = status()
+    assert (after["facts"], after["actors"], after["first_day"]) == (14, 7, "2003-01-01")
+    assert after["position"] > loaded["position"]
+    text = run("status").output
+    assert "facts: 14 about 7 actors" in text
+    assert "first day: 2003-01-01" in text
+
+
+def test_status_of_an_empty_store(run: Run) -> None:
+    report = json.loads(run("status", "--json").output)
+    assert (report["facts"], report["actors"], report["position"]) == (0, 0, 0)
+    assert report["first_day"] is None

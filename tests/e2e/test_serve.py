@@ -3,137 +3,36 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 import pytest
 
 from tests.factories import fact
 from tests.http.conftest import SSEReader, sse_headers
+from tests.serving import Server, clean_env, serving, stanceline_command, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-writer-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-START_TIMEOUT = 30.0
 
 
-def stanceline_command() -> list[str]:
-    """The console script next to this Python, else on PATH, else the module through Python."""
-    script = Path(sys.executable).parent / "stanceline"
-    found = str(script) if script.exists() else shutil.which("stanceline")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "from stanceline.interfaces.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STANCELINE_")}
-    return {**env, "STANCELINE_USER": "e2e", **extra}
-
-
-@dataclass
-class Server:
-    """A `stanceline serve` process."""
-
-    url: str
-    store: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def stop(
-    process: subprocess.Popen[Any], timeout: float = 10, how: signal.Signals = signal.SIGTERM
-) -> int:
-    """Send `how` (SIGTERM), then SIGKILL after `timeout` seconds; the exit code."""
-    if process.poll() is None:
-        process.send_signal(how)
-        try:
-            return process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return process.wait(timeout=timeout)
-
-
-def start_server(
-    store: str, folder: Path, *options: str, env: dict[str, str] | None = None
-) -> Server:
-    """`stanceline --store STORE serve --port P --token-file F OPTIONS...`, ready to answer.
-
-    The caller stops it (stop(server.process)); if it never answers, it is stopped here.
-    """
-    tokens = folder / "tokens"
-    tokens.write_text(f"# writers\ne2e {TOKEN}\nother other-writer-token-987654321\n")
-    port = free_port()
-    log = folder / f"server-{port}.log"
-    command = [*stanceline_command(), "--store", store, "serve", "--port", str(port)]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*command, "--token-file", str(tokens), *options],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=clean_env(**(env or {})),
-        )
-    running = Server(f"http://127.0.0.1:{port}", store, process, log)
-    try:
-        wait_until_answering(running)
-    except BaseException:
-        stop(process)
-        raise
-    return running
-
-
-def wait_until_answering(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        assert server.process.poll() is None, f"the server exited:\n{server.output()}"
-        assert time.monotonic() < deadline, f"the server did not start:\n{server.output()}"
-        try:
-            if httpx.get(f"{server.url}/openapi.json", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-
-
-@contextmanager
-def serving(store: str, folder: Path, *options: str) -> Iterator[Server]:
-    """A server for the length of a with block; always stopped."""
-    folder.mkdir(parents=True, exist_ok=True)
-    running: list[Server] = []
-    try:
-        running.append(start_server(store, folder, *options))
-        yield running[0]
-    finally:
-        for server in running:
-            stop(server.process)
+TOKENS = {"e2e": TOKEN, "other": "other-writer-token-987654321"}
 
 
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
     """`stanceline --store ... serve --port P --token-file F` on this test's store (each store)."""
-    with serving(store_url, tmp_path) as running:
+    with serving(tmp_path, store_url, TOKENS) as running:
         yield running
 
 

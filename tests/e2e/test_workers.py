@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from stanceline.application import Stanceline
-from tests.e2e.test_serve import AUTH, Server, fact_ids, post, serving, stop
+from tests.e2e.test_serve import AUTH, TOKENS, fact_ids, post
 from tests.factories import fact
 from tests.http.conftest import SSEReader, sse_headers
+from tests.serving import Server, serving, stop
 from tests.stores import POSTGRES, Stores, backends, terminate_backends, with_application_name
 
 Event = dict[str, str]
@@ -45,7 +46,7 @@ def positions_and_ids(events: list[Event]) -> list[tuple[int, str]]:
 def test_two_workers_serve_writes_reads_and_the_stream_on_one_port(
     store_url: str, tmp_path: Path
 ) -> None:
-    with serving(store_url, tmp_path, "--workers", "2") as server:
+    with serving(tmp_path, store_url, TOKENS, "--workers", "2") as server:
         assert "Started parent process" in server.output()
         with (
             httpx.Client(base_url=server.url, timeout=httpx.Timeout(10, read=20)) as http,
@@ -81,8 +82,8 @@ def test_a_client_resumes_on_another_server_process_exactly_once(
     store_url: str, tmp_path: Path
 ) -> None:
     with (
-        serving(store_url, tmp_path / "a") as first,
-        serving(store_url, tmp_path / "b") as second,
+        serving(tmp_path / "a", store_url, TOKENS) as first,
+        serving(tmp_path / "b", store_url, TOKENS) as second,
         httpx.Client(base_url=first.url, timeout=httpx.Timeout(10, read=20)) as to_first,
         httpx.Client(base_url=second.url, timeout=httpx.Timeout(10, read=20)) as to_second,
     ):
@@ -202,7 +203,7 @@ def test_terminated_database_connections_under_a_running_server_lose_and_repeat_
     posted: list[str] = []
     refused: list[int] = []
     ended: list[int] = []
-    with serving(store, tmp_path) as server:
+    with serving(tmp_path, store, TOKENS) as server:
         collector = Collector(server.url)
         try:
             with httpx.Client(base_url=server.url, timeout=10) as http:

@@ -71,6 +71,19 @@ def test_stance_world_and_history_answer_what_the_cli_prints(
     assert answer.json() == cli_json(store, "history", "RUS", "--json", *known)
 
 
+def test_status_answers_what_the_cli_prints_and_follows_writes(
+    seeded: TestClient, store: str
+) -> None:
+    answer = seeded.get("/status")
+    assert answer.status_code == 200
+    assert answer.json() == cli_json(store, "status", "--json")
+    assert answer.json()["position"] == 14
+    posted = post_jsonl(seeded, [fact(actor="KAZ", date="2001-05")], ALICE)
+    assert posted.status_code == 201, posted.text
+    after = seeded.get("/status").json()
+    assert (after["position"], after["actors"], after["first_day"]) == (15, 8, "2001-05-01")
+
+
 def test_explain_diff_and_fact_answer_what_the_cli_prints(seeded: TestClient, store: str) -> None:
     pairs = [
         ("/actors/RUS/explain?on=2025-07-04", "explain RUS --on 2025-07-04"),

@@ -20,7 +20,14 @@ from stanceline.application.batch import Batch
 from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
-from stanceline.application.reports import HistoryEntry, HistoryReport, LoadResult, StanceReport
+from stanceline.application.reports import (
+    HistoryEntry,
+    HistoryReport,
+    LoadResult,
+    StanceReport,
+    StatusReport,
+)
+from stanceline.application.timeline import TimelineQueries
 from stanceline.config import APPLICATION_NAME_KEY, POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import (
@@ -61,7 +68,7 @@ def default_recorder() -> str:
         return "unknown"
 
 
-class Stanceline(AuditQueries, Feed, Application[str]):
+class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     """Facts in, stances out: records facts as events and answers from the read model."""
 
     name = "stanceline"
@@ -286,6 +293,14 @@ class Stanceline(AuditQueries, Feed, Application[str]):
         self.catch_up()
         for row in self.view.all_facts():
             yield row.payload
+
+    def status(self) -> StatusReport:
+        """What the store holds now, and the position the answers include."""
+        position = self.catch_up()
+        facts, actors, first_day = self.view.overview()
+        return StatusReport(
+            source=self.source, position=position, facts=facts, actors=actors, first_day=first_day
+        )
 
     def _occurrences(self, actor: str, position: int | None) -> list[Occurrence]:
         return [o for r in self.view.facts_of(actor, position) if (o := r.occurrence())]

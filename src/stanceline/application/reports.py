@@ -108,6 +108,55 @@ class HistoryReport(BaseModel):
     entries: list[HistoryEntry]
 
 
+class TimelineBand(BaseModel):
+    """Days start to end (inclusive) on which the summary gives one answer."""
+
+    start: str
+    end: str
+    value: str
+    certainty: Certainty
+    possible: list[str]
+
+
+class TimelineFact(BaseModel):
+    """A fact drawn on a timeline."""
+
+    fact_id: str
+    date: str
+    earliest: str
+    latest: str
+    kind: str
+    component: str | None
+    summary: str
+
+
+class TimelineReport(BaseModel):
+    """An actor's summary from one day to another as bands, and the facts in that range."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    actor: str
+    actor_name: str
+    from_: str = Field(alias="from")
+    to: str
+    known_at: str | None = None
+    bands: list[TimelineBand]
+    facts: list[TimelineFact]
+
+
+class StatusReport(BaseModel):
+    """What the store holds now: enough to draw a range and follow the stream from here."""
+
+    source: str = Field(description="The CloudEvents `source` of this store's events.")
+    position: int = Field(description="The last log position the answers include.")
+    facts: int = Field(description="Facts that count now (retracted ones excluded).")
+    actors: int = Field(description="Actors with at least one such fact.")
+    first_day: str | None = Field(
+        description="The first day any of them may have happened (a range open at the start "
+        "counts from its last day); null when the store holds no fact."
+    )
+
+
 class LoadResult(BaseModel):
     """What one load recorded."""
 

@@ -121,7 +121,7 @@ def _by_component(occurrences: Iterable[Occurrence]) -> dict[Component, list[Occ
     return groups
 
 
-def _turning_days(occurrence: Occurrence) -> set[date]:
+def turning_days(occurrence: Occurrence) -> set[date]:
     """The days on which this fact can move an answer (kept inside the calendar)."""
     days = {occurrence.earliest, occurrence.latest}
     return days | {day + _ONE_DAY for day in days if day < date.max}
@@ -133,7 +133,7 @@ def _timelines(
     """Each part's answer on `start` and on every later day up to `end` where it changes."""
     timelines: dict[str, _Timeline] = {}
     for component, group in groups.items():
-        days = {day for occurrence in group for day in _turning_days(occurrence)}
+        days = {day for occurrence in group for day in turning_days(occurrence)}
         timelines[component.value] = _timeline(group, component.value, days, start, end)
     inputs = [occurrence for c in SUMMARY_INPUTS for occurrence in groups[c]]
     days = {day for c in SUMMARY_INPUTS for day, _ in timelines[c.value][1:]}
@@ -159,7 +159,7 @@ def _steps(timeline: _Timeline) -> list[tuple[date, Answer, Answer]]:
 
 def _facts_behind(group: Sequence[Occurrence], day: date, now: Answer) -> tuple[str, ...]:
     """The facts of a component that turn on `day`: those behind the new answer first."""
-    moved = [occurrence for occurrence in group if day in _turning_days(occurrence)]
+    moved = [occurrence for occurrence in group if day in turning_days(occurrence)]
     if not moved:
         return now.facts
     listed = {fact: index for index, fact in enumerate(now.facts)}

@@ -16,12 +16,18 @@ from stanceline.application.reports import (
     PossibleAnswer,
     StanceReport,
     SummaryReport,
+    TimelineReport,
 )
 from stanceline.domain.facts import Component
 from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
     "? = uncertain on this day: a fact's date range straddles it; "
+    "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
+)
+
+BANDS_NOTE = (
+    "? = uncertain on these days: a fact's date range straddles them; "
     "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
 )
 
@@ -152,6 +158,31 @@ def history_text(report: HistoryReport) -> str:
             "* this fact's date range overlaps another's of the same component:"
             " their order is not known.",
         ]
+    return "\n".join(lines)
+
+
+def timeline_text(report: TimelineReport) -> str:
+    """An actor's summary as bands of days, then the facts in the range."""
+    known = _as_known(report.known_at)
+    title = (
+        f"Timeline of {report.actor_name} ({report.actor}), {report.from_} to {report.to}{known}"
+    )
+    rows = [
+        [
+            band.start,
+            band.end,
+            possible_cell(PossibleAnswer(value=band.value, possible=band.possible)),
+        ]
+        for band in report.bands
+    ]
+    lines = [title, "", table(["FROM", "TO", "SUMMARY"], rows)]
+    if report.facts:
+        facts = [[f.date, f.component or "(statement)", f.fact_id, f.summary] for f in report.facts]
+        lines += ["", table(["DATE", "COMPONENT", "FACT", "SUMMARY"], facts)]
+    else:
+        lines += ["", "No facts in this range."]
+    if any(len(band.possible) > 1 for band in report.bands):
+        lines += ["", BANDS_NOTE]
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from stanceline.domain.dates import MIN_DAY
 from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
 from stanceline.projections.rows import (
     COLUMNS,
@@ -48,6 +49,7 @@ VERSIONS_COLUMNS = (
     "doubtful INTEGER NOT NULL, content_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, "
     "recorded_by TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (fact_id, version)"
 )
+OPEN_START = MIN_DAY.isoformat()
 _NAMES = ", ".join(":" + column.strip() for column in COLUMNS.split(","))
 _INSERT = f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({_NAMES})"
 
@@ -221,6 +223,22 @@ class StanceModel:
                 {"n": known_at},
             )
             return [record["actor"] for record in c.fetchall()]
+
+    def overview(self) -> tuple[int, int, str | None]:
+        """Facts that count now, actors with one, and the first day any of them may have happened.
+
+        A range open at the start (`../D`, earliest 0001-01-01) counts from its last day.
+        """
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                "SELECT COUNT(*) AS facts, COUNT(DISTINCT actor) AS actors, "
+                "MIN(CASE WHEN earliest = :open THEN latest ELSE earliest END) AS first_day "
+                f"FROM {{versions}} WHERE active = 1 AND {CURRENT}",
+                {"open": OPEN_START},
+            )
+            found = c.fetchone()
+        return int(found["facts"]), int(found["actors"]), found["first_day"]
 
     def hashes(self, fact_ids: Sequence[str]) -> dict[str, set[str]]:
         """Content hashes, as first recorded and as now, of those of `fact_ids` that are present."""

@@ -1,8 +1,9 @@
-"""Commands that answer questions: stance, world, history, explain, diff."""
+"""Commands that answer questions: status, stance, world, history, explain, diff, timeline."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -17,6 +18,20 @@ from stanceline.interfaces.cli.base import (
     cli,
     today,
 )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status JSON.")
+def status(as_json: bool) -> None:
+    """Show what the store holds: facts, actors, the first day, the position and the source."""
+    report = _app().status()
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+        return
+    click.echo(f"facts: {report.facts} about {report.actors} actors")
+    click.echo(f"first day: {report.first_day or 'none'}")
+    click.echo(f"position: {report.position}")
+    click.echo(f"source: {report.source}")
 
 
 @cli.command()
@@ -129,3 +144,66 @@ def diff(
         _echo_json(output)
     else:
         click.echo(text)
+
+
+@cli.command()
+@click.argument("actor")
+@click.option("--from", "from_", type=DAY, help="The first day (default: the actor's first fact).")
+@click.option("--to", type=DAY, help="The last day (default: today, UTC).")
+@_known_at_option
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline JSON.")
+def timeline(
+    actor: str, from_: date | None, to: date | None, known_at: str | None, as_json: bool
+) -> None:
+    """Show ACTOR's summary from one day to another, as bands of days with one answer each."""
+    _check_range(from_, to)
+    report = _app().timeline(actor, from_, to, known_at)
+    if as_json:
+        _echo_json(report.model_dump(mode="json", by_alias=True))
+    else:
+        click.echo(render.timeline_text(report))
+
+
+def _check_range(from_: date | None, to: date | None) -> None:
+    if from_ is not None and to is not None and to < from_:
+        raise click.UsageError(f"--to {to} is before --from {from_}")
+
+
+@cli.command()
+@click.argument("actors", nargs=-1)
+@click.option("--from", "from_", type=DAY, help="The first day (default: the first fact drawn).")
+@click.option("--to", type=DAY, help="The last day (default: today, UTC).")
+@_known_at_option
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write: FILE.svg or FILE.png.",
+)
+def chart(
+    actors: tuple[str, ...], from_: date | None, to: date | None, known_at: str | None, out: Path
+) -> None:
+    """Draw ACTORS' timelines (default: every actor with a fact) as an SVG or PNG picture."""
+    # Imported here: matplotlib costs every other command nothing.
+    from stanceline.interfaces.chart import ChartFormatError, check_format, draw
+
+    try:
+        check_format(out)
+    except ChartFormatError as error:
+        raise click.BadParameter(str(error), param_hint="'--out'") from None
+    _check_range(from_, to)
+    app = _app()
+    reports = app.timelines(actors, from_, to, known_at)
+    if not reports:
+        raise click.ClickException("no facts recorded (as known then): nothing to draw")
+    title = (
+        f"Stance toward the Taliban government, {reports[0].from_} to {reports[0].to}\n"
+        f"as known at {app.knowledge_label(known_at)}"
+    )
+    try:
+        draw(reports, title, out)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(
+        f"{out}: {render.plural(len(reports), 'actor')}, {reports[0].from_} to {reports[0].to}"
+    )

@@ -17,6 +17,7 @@ from stanceline.domain.intake import FieldError
 from stanceline.domain.lifecycle import FactStateError, UnknownFactError
 from stanceline.errors import (
     ImportFileError,
+    InvalidRangeError,
     StancelineError,
     StoreBusyError,
     UnknownActorError,
@@ -120,6 +121,8 @@ def problem_of(error: StancelineError) -> ProblemError:
     if isinstance(error, FieldError):
         name = {"corrects": "body", "retracts": "body", "reinstates": "body"}.get(error.field)
         return invalid([FieldProblem(field=name or error.field, message=error.message)])
+    if isinstance(error, InvalidRangeError):
+        return invalid([FieldProblem(field="from", message=str(error))])
     if isinstance(error, UnknownActorError):
         return ProblemError(
             404, "unknown-actor", "Unknown actor", str(error), suggestions=error.suggestions

@@ -13,6 +13,8 @@ from stanceline.application.reports import (
     HistoryReport,
     KnowledgeDiff,
     StanceReport,
+    StatusReport,
+    TimelineReport,
 )
 from stanceline.domain.dates import parse_day
 from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
@@ -81,6 +83,16 @@ async def stance(
     return await _off_loop(request, lambda: engine.stance(actor, day, known))
 
 
+@router.get("/status", response_model=StatusReport, tags=["reads"])
+async def status(request: Request, engine: Engine) -> StatusReport:
+    """What the store holds: its source, position, counts and first day (`status --json`).
+
+    A client that follows /events/stream starts from `position` here instead of
+    reading the whole log first.
+    """
+    return await _off_loop(request, engine.status)
+
+
 @router.get("/world", response_model=list[StanceReport], responses=INVALID, tags=["reads"])
 async def world(
     request: Request, engine: Engine, on: DayQuery = None, known_at: KnownAtQuery = None
@@ -102,6 +114,39 @@ async def history(
     """Every fact of one actor in effective-date order, with what each changed."""
     known = _known(known_at, "known_at")
     return await _off_loop(request, lambda: engine.history(actor, known))
+
+
+@router.get(
+    "/actors/{actor}/timeline",
+    response_model=TimelineReport,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def timeline(
+    request: Request,
+    engine: Engine,
+    actor: str,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            pattern=DAY_PATTERN,
+            description="The first day drawn (default: the actor's first fact).",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(pattern=DAY_PATTERN, description="The last day drawn (default: today, UTC)."),
+    ] = None,
+    known_at: KnownAtQuery = None,
+) -> TimelineReport:
+    """One actor's summary from one day to another, as bands of days, and the facts there."""
+    start = _day(from_, "from") if from_ is not None else None
+    end = _day(to, "to") if to is not None else None
+    if start is not None and end is not None and end < start:
+        raise _usage("to", f"to {end} is before from {start}")
+    known = _known(known_at, "known_at")
+    return await _off_loop(request, lambda: engine.timeline(actor, start, end, known))
 
 
 @router.get(

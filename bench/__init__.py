@@ -1,0 +1,1 @@
+"""`make bench`: synthetic records, measured steps, one table (docs/performance.md)."""

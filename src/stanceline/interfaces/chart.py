@@ -1,0 +1,167 @@
+"""Pictures of timelines: one row per actor, a band per summary value, a mark per fact.
+
+matplotlib is imported here only, and this module only by `stanceline chart`,
+so no other command pays the half second its import costs. It draws on the
+Agg canvas (no display, no GUI toolkit) and writes SVG with its text kept as
+text and without a date or random ids, so the same data gives the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.typing import RcKeyType
+
+from stanceline.application.reports import TimelineReport
+from stanceline.domain.stance import Summary
+
+FORMATS = (".svg", ".png")
+# Okabe and Ito's palette, told apart by every common colour-vision deficiency.
+COLOURS = {
+    Summary.RECOGNIZED.value: "#009E73",  # bluish green
+    Summary.AMBASSADOR_LEVEL.value: "#56B4E9",  # sky blue
+    Summary.CHARGE_LEVEL.value: "#F0E442",  # yellow
+    Summary.DESIGNATED.value: "#D55E00",  # vermillion
+    Summary.NO_RELATIONS.value: "#999999",  # grey
+}
+UNCERTAIN_HATCH = "///"
+WIDTH_INCHES, DPI = 10.0, 150
+ROW_INCHES, FRAME_INCHES = 0.55, 2.2
+BAND_HEIGHT = 0.5
+STYLE: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",  # text stays text: searchable, and labels can be found
+    "svg.hashsalt": "stanceline",  # ids of hatches and clips do not change between runs
+    "date.epoch": "1970-01-01T00:00:00",  # x is days since EPOCH (see _x)
+    "date.converter": "concise",
+    "font.size": 9,
+    "hatch.color": "#333333",
+    "hatch.linewidth": 0.6,
+}
+_ONE_DAY = timedelta(days=1)
+EPOCH = date(1970, 1, 1)
+
+
+class ChartFormatError(ValueError):
+    """An output file whose name ends in neither .svg nor .png."""
+
+
+def check_format(path: Path) -> str:
+    """The output format the file name asks for ('svg' or 'png')."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ChartFormatError(f"{path.name}: the file name must end in .svg or .png")
+    return suffix.removeprefix(".")
+
+
+def draw(reports: Sequence[TimelineReport], title: str, path: Path) -> None:
+    """Draw the timelines (all over the same range) and save them to `path` (.svg or .png)."""
+    fmt = check_format(path)
+    with mpl.rc_context(STYLE):
+        figure = _figure(reports, title)
+        # The date would change the file on every run; nothing else in the metadata does.
+        metadata = {"Date": None} if fmt == "svg" else None
+        figure.savefig(path, format=fmt, dpi=DPI, metadata=metadata)
+
+
+def _figure(reports: Sequence[TimelineReport], title: str) -> Figure:
+    height = FRAME_INCHES + ROW_INCHES * len(reports)
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    rows = len(reports)
+    for index, report in enumerate(reports):
+        y = rows - 1 - index  # the first actor on top
+        _bands(axes, report, y)
+        _facts(axes, report, y)
+    start, end = (date.fromisoformat(reports[0].from_), date.fromisoformat(reports[0].to))
+    axes.set_xlim(_x(start), _x(end + _ONE_DAY))
+    axes.set_ylim(-0.6, rows - 0.35)
+    axes.set_yticks(range(rows), [f"{r.actor_name} ({r.actor})" for r in reversed(reports)])
+    axes.xaxis.axis_date()
+    axes.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.set_title(title, loc="left")
+    figure.legend(handles=_legend(), loc="outside lower center", ncols=4, frameon=False)
+    return figure
+
+
+def _bands(axes: Axes, report: TimelineReport, y: int) -> None:
+    for band in report.bands:
+        first = _x(date.fromisoformat(band.start))
+        after = _x(date.fromisoformat(band.end) + _ONE_DAY)
+        uncertain = len(band.possible) > 1
+        axes.broken_barh(
+            [(first, after - first)],
+            (y - BAND_HEIGHT / 2, BAND_HEIGHT),
+            facecolors=COLOURS.get(band.value, "white"),
+            edgecolor="none",
+            hatch=UNCERTAIN_HATCH if uncertain else None,
+        )
+
+
+def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
+    start, end = date.fromisoformat(report.from_), date.fromisoformat(report.to)
+    # Facts that move the stance above the band, statements below: same-day marks stay apart.
+    above, below = y + BAND_HEIGHT / 2 + 0.12, y - BAND_HEIGHT / 2 - 0.12
+    for fact in report.facts:
+        # A fact's range, cut to the range drawn; the mark sits where it becomes certain.
+        first = max(date.fromisoformat(fact.earliest), start)
+        last = min(date.fromisoformat(fact.latest), end)
+        statement = fact.component is None
+        level = below if statement else above
+        colour = "#555555" if statement else "black"
+        if first < last:
+            axes.plot(
+                [_x(first), _x(last + _ONE_DAY)],
+                [level, level],
+                color=colour,
+                linewidth=0.8,
+                linestyle=":" if statement else "-",
+                solid_capstyle="butt",
+            )
+        axes.plot(
+            [_x(last) + 0.5],
+            [level],
+            marker="o" if statement else "v",
+            markersize=5,
+            markerfacecolor="white" if statement else "black",
+            markeredgecolor=colour,
+            linestyle="none",
+        )
+
+
+def _x(day: date) -> float:
+    """A day as matplotlib's date axis places it: days since the epoch set in STYLE."""
+    return float((day - EPOCH).days)
+
+
+def _legend() -> list[Patch | Line2D]:
+    handles: list[Patch | Line2D] = [
+        Patch(facecolor=colour, label=value) for value, colour in COLOURS.items()
+    ]
+    handles += [
+        Patch(facecolor="white", edgecolor="#333333", hatch=UNCERTAIN_HATCH, label="uncertain"),
+        Line2D(
+            [], [], marker="v", color="black", linewidth=0.8, label="fact (line: its date range)"
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="#555555",
+            linestyle=":",
+            markerfacecolor="white",
+            label="statement",
+        ),
+    ]
+    return handles

@@ -1,0 +1,107 @@
+"""GET /actors/{actor}/timeline: the bands the chart and the page draw, as the CLI prints them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.factories import fact
+from tests.http.conftest import ALICE, TestClient, cli_json
+from tests.http.test_api import assert_problem
+
+CONTRACT_KEYS = {"actor", "actor_name", "from", "to", "known_at", "bands", "facts"}
+BAND_KEYS = {"start", "end", "value", "certainty", "possible"}
+FACT_KEYS = {"fact_id", "date", "earliest", "latest", "kind", "component", "summary"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?from=2025-06-01&to=2025-07-31",
+        "?to=2025-07-31&known_at=@3",
+        "?from=2024-01-01&known_at=2099-01-01",
+    ],
+)
+def test_the_timeline_answers_what_the_cli_prints(
+    seeded: TestClient, store: str, query: str
+) -> None:
+    answer = seeded.get(f"/actors/RUS/timeline{query}")
+    assert answer.status_code == 200, answer.text
+    options = [
+        f"--{name.replace('_', '-')}={value}"
+        for name, value in (pair.split("=") for pair in query.lstrip("?").split("&") if pair)
+    ]
+    assert answer.json() == cli_json(store, "timeline", "RUS", "--json", *options)
+
+
+def test_the_timeline_json_keeps_its_contract(seeded: TestClient) -> None:
+    body = seeded.get("/actors/Russia/timeline?from=2025-06-01&to=2025-07-31").json()
+    assert set(body) == CONTRACT_KEYS
+    assert (body["actor"], body["actor_name"]) == ("RUS", "Russia")
+    assert (body["from"], body["to"], body["known_at"]) == ("2025-06-01", "2025-07-31", None)
+    assert all(set(band) == BAND_KEYS for band in body["bands"])
+    assert all(set(f) == FACT_KEYS for f in body["facts"])
+    assert [(b["start"], b["end"], b["value"], b["certainty"]) for b in body["bands"]] == [
+        ("2025-06-01", "2025-07-02", "no_relations", "certain"),
+        ("2025-07-03", "2025-07-31", "recognized", "certain"),
+    ]
+    recognition = next(f for f in body["facts"] if f["kind"] == "formal_recognition_granted")
+    assert (recognition["date"], recognition["component"]) == ("2025-07-03", "recognition")
+
+
+def test_an_uncertain_band_lists_its_possible_values(seeded: TestClient) -> None:
+    bands = seeded.get("/actors/RUS/timeline?from=2025-04-10&to=2025-04-10").json()["bands"]
+    assert bands == [
+        {
+            "start": "2025-04-10",
+            "end": "2025-04-10",
+            "value": "designated",
+            "certainty": "uncertain",
+            "possible": ["designated", "no_relations"],
+        }
+    ]
+
+
+def test_the_default_range_is_the_first_fact_to_today(seeded: TestClient) -> None:
+    body = seeded.get("/actors/RUS/timeline").json()
+    assert body["from"] == "2003-01-01"
+    assert body["to"] == datetime.now(UTC).date().isoformat()
+    assert body["bands"][-1]["value"] == "recognized"
+
+
+def test_known_at_is_normalised_and_respected(seeded: TestClient) -> None:
+    withdrawn = fact(kind="recognition_withdrawn", date="2025-09-01", summary="Withdrawn")
+    assert seeded.post("/facts", json=withdrawn, headers=ALICE).status_code == 201
+    query = "from=2025-10-01&to=2025-10-01"
+    now = seeded.get(f"/actors/RUS/timeline?{query}").json()
+    before = seeded.get(f"/actors/RUS/timeline?{query}&known_at=@14").json()
+    stamped = seeded.get(f"/actors/RUS/timeline?{query}&known_at=2000-01-01T00:00:00%2B02:00")
+    assert before["known_at"] == "@14"
+    assert stamped.json()["known_at"] == "1999-12-31T22:00:00Z"
+    assert (now["bands"][0]["value"], before["bands"][0]["value"]) == (
+        "ambassador_level",
+        "recognized",
+    )
+    assert stamped.json()["bands"][0]["value"] == "no_relations"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2025-03-01&to=2025-02-01", "to"),
+        ("from=2999-01-01", "from"),
+        ("from=2025-02-30", "from"),
+        ("to=tomorrow", "to"),
+        ("known_at=last-week", "known_at"),
+    ],
+)
+def test_bad_ranges_are_422_naming_the_field(seeded: TestClient, query: str, field: str) -> None:
+    problem = assert_problem(seeded.get(f"/actors/RUS/timeline?{query}"), 422)
+    assert field in {e["field"] for e in problem["errors"]}
+
+
+def test_an_unknown_actor_is_404(seeded: TestClient) -> None:
+    problem = assert_problem(seeded.get("/actors/Atlantis/timeline"), 404)
+    assert problem["type"].endswith("unknown-actor")
