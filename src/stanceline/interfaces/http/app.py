@@ -49,6 +49,8 @@ TOKEN_FILE_ENV = "STANCELINE_TOKEN_FILE"
 ACTORS_ENV = "STANCELINE_ACTORS"
 APP_FACTORY = "stanceline.interfaces.http:app_from_env"
 
+Handler = Callable[[int, FrameType | None], Any]  # a signal handler
+
 
 # OpenAPI
 
@@ -193,9 +195,6 @@ def _stop_streams_on_exit_signals(api: FastAPI) -> Callable[[], None]:
                 signal.signal(number, previous)
 
     return restore
-
-
-Handler = Callable[[int, FrameType | None], Any]
 
 
 def _chained(api: FastAPI, previous: Handler) -> Handler:
