@@ -67,16 +67,18 @@ def stop(
 
 
 @contextmanager
-def serving(folder: Path, store: str, tokens: dict[str, str]) -> Iterator[Server]:
-    """`stanceline --store STORE serve --port P --token-file F`, ready to answer; always stopped."""
+def serving(folder: Path, store: str, tokens: dict[str, str], *options: str) -> Iterator[Server]:
+    """`stanceline --store STORE serve --port P --token-file F OPTIONS...`, ready to answer;
+    always stopped (several may share a folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
     token_file = folder / "tokens"
     token_file.write_text("# writers\n" + "".join(f"{n} {t}\n" for n, t in tokens.items()))
     port = free_port()
-    log = folder / "server.log"
+    log = folder / f"server-{port}.log"
     command = [*stanceline_command(), "--store", store, "serve", "--port", str(port)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*command, "--token-file", str(token_file)],
+            [*command, "--token-file", str(token_file), *options],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=clean_env(),

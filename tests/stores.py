@@ -69,3 +69,33 @@ class Stores:
             for schema in self.schemas:
                 admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         self.schemas.clear()
+
+
+def with_application_name(url: str, name: str) -> str:
+    """A PostgreSQL store URL whose connections carry `name` (to find them in pg_stat_activity)."""
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"
+
+
+def terminate_backends(application_name: str) -> int:
+    """End the server side of every connection named `application_name`; how many were ended.
+
+    Only connections with this exact name go: a test names its own with a unique one.
+    """
+    with _admin() as admin:
+        found = admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (application_name,),
+        ).fetchone()
+    assert found is not None
+    return int(str(found[0]))
+
+
+def backends(application_name: str) -> list[str]:
+    """What each connection named `application_name` last ran (its `query`)."""
+    with _admin() as admin:
+        rows = admin.execute(
+            "SELECT query FROM pg_stat_activity WHERE application_name = %s",
+            (application_name,),
+        ).fetchall()
+    return [str(row[0]) for row in rows]

@@ -19,7 +19,10 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 POOL_SIZE = "2"
 MAX_OVERFLOW = "8"
 CONNECT_TIMEOUT = "10"
-_QUERY_KEYS = {"schema", "pool_size", "max_overflow", "connect_timeout"}
+# How the store's connections show in pg_stat_activity (the LISTEN connection's too).
+APPLICATION_NAME = "stanceline"
+APPLICATION_NAME_KEY = "POSTGRES_APPLICATION_NAME"  # ours: eventsourcing does not read it
+_QUERY_KEYS = {"schema", "pool_size", "max_overflow", "connect_timeout", "application_name"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _POSTGRES_FORM = "postgresql://USER@HOST:PORT/DB"
 
@@ -96,6 +99,11 @@ def _postgres(url: str, parts: SplitResult) -> StoreConfig:
     for key in ("pool_size", "max_overflow", "connect_timeout"):
         if key in query and not query[key].isdigit():
             raise StoreConfigError(f"store {shown!r}: {key} must be a whole number")
+    application_name = query.get("application_name", APPLICATION_NAME)
+    if not application_name.isprintable() or not 0 < len(application_name) < 64:
+        raise StoreConfigError(
+            f"store {shown!r}: application_name must be 1 to 63 printable characters"
+        )
     password = unquote(parts.password) if parts.password is not None else None
     return StoreConfig(
         url=url,
@@ -112,6 +120,10 @@ def _postgres(url: str, parts: SplitResult) -> StoreConfig:
             "POSTGRES_POOL_SIZE": query.get("pool_size", POOL_SIZE),
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", MAX_OVERFLOW),
             "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", CONNECT_TIMEOUT),
+            # A pooled connection is checked before use (one empty query), so one that the
+            # server dropped is replaced instead of failing a request.
+            "POSTGRES_PRE_PING": "y",
+            APPLICATION_NAME_KEY: application_name,
             "ORIGINATOR_ID_TYPE": "text",
         },
     )

@@ -23,7 +23,7 @@ from click.testing import Result
 from cloudevents.core.formats.json import JSONFormat
 
 from stanceline.application import Stanceline
-from tests.cli.conftest import CLEAN_ENV, FIXTURES, Run
+from tests.cli.conftest import CLEAN_ENV, FIXTURES, Run, invoke
 from tests.factories import fact
 
 OpenStore = Callable[[], Stanceline]
@@ -353,3 +353,32 @@ def test_sigint_ends_a_real_events_follow_process_cleanly(store: str, tmp_path: 
     assert "Traceback" not in errors
     assert "KeyboardInterrupt" not in errors
     assert process.returncode == 0
+
+
+# serve: bad settings are one line before any worker starts
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--workers", "0"], "Invalid value for '--workers'"),
+        (["--store", "postgresql://u@h/db?colour=red", "serve", "--workers", "2"], "colour"),
+        (["--store", "mysql://u@h/db", "serve", "--workers", "2"], "unsupported store"),
+    ],
+)
+def test_serve_refuses_bad_settings_in_one_line(args: list[str], message: str) -> None:
+    result = invoke(args)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error")]) == 1
+
+
+def test_serve_with_workers_checks_the_token_file_first(store: str, tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text("writer short\n")
+    result = invoke(["--store", store, "serve", "--workers", "2", "--token-file", str(tokens)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "tokens:1" in result.output
+    assert len(result.output.splitlines()) == 1

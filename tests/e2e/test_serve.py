@@ -26,11 +26,13 @@ TOKEN = "e2e-writer-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
+TOKENS = {"e2e": TOKEN, "other": "other-writer-token-987654321"}
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """`stanceline --store ... serve --port P --token-file F`, ready to answer; always stopped."""
-    tokens = {"e2e": TOKEN, "other": "other-writer-token-987654321"}
-    with serving(tmp_path, f"sqlite:///{tmp_path / 's.db'}", tokens) as running:
+def server(store_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`stanceline --store ... serve --port P --token-file F` on this test's store (each store)."""
+    with serving(tmp_path, store_url, TOKENS) as running:
         yield running
 
 
@@ -115,6 +117,7 @@ def test_the_server_stops_promptly_with_a_stream_open(
         assert time.monotonic() - started < 8
         reader.rest()  # the server ended the response
     assert "Application shutdown complete" in server.output()
+    assert "graceful shutdown exceeded" not in server.output()  # the stream did not hold it up
     assert "Aborted" not in server.output()
     assert "Traceback" not in server.output()
 

@@ -1,4 +1,4 @@
-"""HTTP set-up: the API on a real SQLite file under tmp_path, in-process or on a live port."""
+"""HTTP set-up: the API on a real store (SQLite and PostgreSQL in turn), in-process or live."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,9 @@ def cli_json(store: str, *args: str) -> Any:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> str:
-    """This test's store URL."""
-    return f"sqlite:///{tmp_path / 's.db'}"
+def store(store_url: str) -> str:
+    """This test's store URL (each test runs on SQLite and on PostgreSQL)."""
+    return store_url
 
 
 @pytest.fixture
@@ -106,10 +107,11 @@ class LiveServer:
         return stanceline_of(self.api)
 
 
-@pytest.fixture
-def live(store: str) -> Iterator[LiveServer]:
-    """The API served by uvicorn on a free port, with a quick heartbeat and poll."""
-    api = create_app(store, tokens=TOKENS, heartbeat=0.3, poll=0.02)
+@contextmanager
+def serving_live(store: str, **options: Any) -> Iterator[LiveServer]:
+    """`create_app(store, **options)` served by uvicorn in a thread on a free port."""
+    options.setdefault("tokens", TOKENS)
+    api = create_app(store, **options)
     server = uvicorn.Server(uvicorn.Config(api, port=0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -126,6 +128,13 @@ def live(store: str) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(timeout=10)
         assert not thread.is_alive(), "the server did not stop"
+
+
+@pytest.fixture
+def live(store: str) -> Iterator[LiveServer]:
+    """The API served by uvicorn on a free port, with a quick heartbeat and poll."""
+    with serving_live(store, heartbeat=0.3, poll=0.02) as server:
+        yield server
 
 
 # Reading Server-Sent Events with bounded waits.

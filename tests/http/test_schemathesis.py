@@ -54,6 +54,7 @@ OPERATIONS = [
     ("GET", "/actors/{actor}/explain"),
     ("GET", "/actors/{actor}/timeline"),
     ("GET", "/world"),
+    ("GET", "/status"),
     ("GET", "/diff"),
     ("GET", "/facts/{fact_id}"),
     ("GET", "/events"),

@@ -37,6 +37,13 @@ def test_the_port_defaults_and_pool_settings_can_be_given() -> None:
     assert env["POSTGRES_CONNECT_TIMEOUT"] == "3"
 
 
+def test_connections_carry_an_application_name_and_are_checked_before_use() -> None:
+    assert parse_store_url("postgresql://u@h/db").env["POSTGRES_APPLICATION_NAME"] == "stanceline"
+    env = parse_store_url("postgresql://u@h/db?application_name=api%20worker").env
+    assert env["POSTGRES_APPLICATION_NAME"] == "api worker"
+    assert env["POSTGRES_PRE_PING"] == "y"
+
+
 def test_the_password_comes_from_the_url_or_pgpassword(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGPASSWORD", "from-env")
     assert parse_store_url("postgresql://u:p%40ss@h/db").env["POSTGRES_PASSWORD"] == "p@ss"
@@ -61,6 +68,8 @@ def test_the_description_hides_the_password() -> None:
         ("postgresql://u@h/db?colour=red", "unknown setting 'colour'"),
         ("postgresql://u@h/db?pool_size=many", "pool_size must be a whole number"),
         ("postgresql://u:secret@h/db?x=1", "unknown setting"),
+        ("postgresql://u@h/db?application_name=", "application_name must be"),
+        (f"postgresql://u@h/db?application_name={'x' * 64}", "application_name must be"),
     ],
 )
 def test_a_bad_url_is_one_clear_line(url: str, message: str) -> None:

@@ -1,10 +1,11 @@
-"""Subscription on its own: order, batching, buffering, position, close (issue 4, "The stream").
+"""Subscription on its own: order, batching, buffering, position, close, wake-ups (issues 4, 5).
 
 The fetch function here is a fake over an in-memory log, so every call can be seen.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.stream.subscription import Subscription
+from stanceline.stream.wakeup import Wakeup
 
 Item = tuple[int, str]
 
@@ -236,3 +238,116 @@ def test_iter_returns_the_subscription_itself() -> None:
 
     assert iter(subscription) is subscription
     subscription.close()
+
+
+# Woken: a ring ends the wait at once; rings never change what is delivered
+
+
+def waiting(subscription: Subscription[str], log: FakeLog, fetches: int) -> list[Item]:
+    """Follow in a thread; returns once `fetches` fetches were made (so it is waiting)."""
+    seen: list[Item] = []
+    threading.Thread(target=lambda: seen.extend(subscription), daemon=True).start()
+    deadline = time.monotonic() + 5
+    while len(log.calls) < fetches:
+        assert time.monotonic() < deadline, "the subscription never fetched"
+        time.sleep(0.005)
+    time.sleep(0.05)  # now in its wait
+    return seen
+
+
+def arrived(seen: list[Item], count: int, timeout: float = 5) -> float:
+    """Seconds until `seen` holds `count` items."""
+    started = time.monotonic()
+    while len(seen) < count:
+        assert time.monotonic() - started < timeout, f"{len(seen)} of {count} arrived"
+        time.sleep(0.001)
+    return time.monotonic() - started
+
+
+def test_a_ring_ends_the_wait_at_once_and_the_new_item_is_read() -> None:
+    log, wakeup = FakeLog([1]), Wakeup()
+    # A long poll: only the ring can explain a quick delivery.
+    subscription = Subscription(log.fetch, poll=60, wakeup=wakeup)
+    seen = waiting(subscription, log, 2)
+
+    log.append(2)
+    wakeup.ring()
+
+    assert arrived(seen, 2) < 2
+    assert seen == [(1, "item-1"), (2, "item-2")]
+    subscription.close()
+
+
+def test_a_ring_that_comes_while_fetching_is_not_lost() -> None:
+    log, wakeup = FakeLog([1]), Wakeup()
+    stored_during_read: list[int] = []
+
+    def fetch(after: int, limit: int) -> list[Item]:
+        found = log.fetch(after, limit)
+        if after == 1 and not stored_during_read:
+            # Stored and rung after this read looked: the ring must make it read again.
+            stored_during_read.append(2)
+            log.append(2)
+            wakeup.ring()
+        return found
+
+    subscription = Subscription(fetch, poll=60, wakeup=wakeup)
+    seen: list[Item] = []
+    threading.Thread(target=lambda: seen.extend(subscription), daemon=True).start()
+
+    assert arrived(seen, 2) < 2
+    assert seen == [(1, "item-1"), (2, "item-2")]
+    subscription.close()
+
+
+def test_without_a_ring_a_new_item_waits_for_the_poll() -> None:
+    log, wakeup = FakeLog([1]), Wakeup()
+    subscription = Subscription(log.fetch, poll=1.0, wakeup=wakeup)
+    seen = waiting(subscription, log, 2)
+
+    log.append(2)  # stored, but nobody rang
+
+    assert arrived(seen, 2) > 0.3
+    subscription.close()
+
+
+def test_close_stops_watching_and_so_does_a_dropped_subscription() -> None:
+    wakeup = Wakeup()
+    kept = Subscription(FakeLog().fetch, wakeup=wakeup)
+    dropped = Subscription(FakeLog().fetch, wakeup=wakeup)
+    assert wakeup.watchers == 2
+
+    kept.close()
+    del dropped
+    gc.collect()
+
+    assert wakeup.watchers == 0
+
+
+@given(
+    positions=st.lists(st.integers(1, 40), unique=True, max_size=15).map(sorted),
+    rings=st.lists(st.booleans(), max_size=30),
+)
+def test_law_rings_at_any_moment_never_repeat_or_skip_an_item(
+    positions: list[int], rings: list[bool]
+) -> None:
+    log, wakeup = FakeLog(), Wakeup()
+    pending = iter(rings)
+
+    def fetch(after: int, limit: int) -> list[Item]:
+        # Each read may store the next position and ring, before or after looking.
+        before = next(pending, False)
+        if before and len(log.entries) < len(positions):
+            log.append(positions[len(log.entries)])
+            wakeup.ring()
+        found = log.fetch(after, limit)
+        if len(log.entries) < len(positions):
+            log.append(positions[len(log.entries)])
+            wakeup.ring()
+        return found
+
+    subscription = Subscription(fetch, poll=0.001, batch=2, wakeup=wakeup)
+    seen = [p for p, _ in take(subscription, len(positions))]
+    subscription.close()
+
+    assert seen == positions

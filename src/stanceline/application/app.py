@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Mapper
+from eventsourcing.utils import Environment, get_topic
 
 from stanceline.application.audit import AuditQueries
 from stanceline.application.batch import Batch
@@ -28,7 +28,7 @@ from stanceline.application.reports import (
     StatusReport,
 )
 from stanceline.application.timeline import TimelineQueries
-from stanceline.config import POSTGRES, parse_store_url, store_url
+from stanceline.config import APPLICATION_NAME_KEY, POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
 from stanceline.domain.events import (
     DomainEvent,
@@ -81,8 +81,26 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         assert isinstance(view, StanceModel)
         self.view = view
 
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        if self.store.kind == POSTGRES:
+            # Before the first connection opens.
+            from eventsourcing.postgres import PostgresFactory
+
+            from stanceline.application.store_postgres import configure_pool
+
+            assert isinstance(factory, PostgresFactory)
+            configure_pool(factory.datastore, self.store.env[APPLICATION_NAME_KEY])
+        return factory
+
     def construct_mapper(self) -> Mapper[str]:
         return PydanticMapper()
+
+    def close(self) -> None:
+        """Stop listening for new events, then close the store's connections."""
+        self.closing.set()  # before: no follower starts listening again meanwhile
+        self._stop_listening()
+        super().close()
 
     # Commands
 

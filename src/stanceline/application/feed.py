@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
+from stanceline.config import POSTGRES
 from stanceline.domain.diff import knowledge_changes
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.stance import Occurrence
 from stanceline.stream.cloudevents import to_cloudevent
 from stanceline.stream.subscription import Subscription
+from stanceline.stream.wakeup import Wakeup
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import ApplicationRecorder, Mapper
+    from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording
 
+    from stanceline.application.listen_postgres import NotifyListener
+    from stanceline.config import StoreConfig
     from stanceline.domain.actors import Actor
     from stanceline.projections.model import StanceModel
+
+# Between reads that found nothing, a follower waits this long unless woken first. SQLite
+# cannot push: writes by other processes are seen at the next poll. PostgreSQL's NOTIFY wakes
+# followers at once, so its poll is only a safety net.
+POLL_SECONDS = 0.1
+SAFETY_POLL_SECONDS = 2.0
 
 
 class Feed:
@@ -26,10 +37,61 @@ class Feed:
         view: StanceModel
         recorder: ApplicationRecorder
         mapper: Mapper[str]
+        store: StoreConfig
+        closing: threading.Event
 
         def catch_up(self) -> int: ...
         def resolve(self, actor: str) -> Actor: ...
         def _occurrences(self, actor: str, position: int | None) -> list[Occurrence]: ...
+
+    _wakeup: Wakeup | None = None
+    _listener: NotifyListener | None = None
+    _wakeup_lock = threading.Lock()
+
+    @property
+    def wakeup(self) -> Wakeup:
+        """Rung when new events may be stored: by this process's writes and, on PostgreSQL,
+        by the store's NOTIFY (one LISTEN connection, opened on first use, shared by all)."""
+        with self._wakeup_lock:
+            if self._wakeup is None:
+                self._wakeup = Wakeup()
+                if not self.closing.is_set():  # a closed application opens no connection
+                    self._listener = self._start_listening(self._wakeup)
+            return self._wakeup
+
+    @property
+    def poll_interval(self) -> float:
+        """How long a follower waits between reads when nothing wakes it."""
+        return SAFETY_POLL_SECONDS if self.store.kind == POSTGRES else POLL_SECONDS
+
+    @property
+    def listener(self) -> NotifyListener | None:
+        """The LISTEN connection's thread, once a follower asked for it (PostgreSQL only)."""
+        return self._listener
+
+    def _start_listening(self, wakeup: Wakeup) -> NotifyListener | None:
+        if self.store.kind != POSTGRES:
+            return None
+        # Imported here: PostgreSQL's modules are not loaded for a SQLite store.
+        from eventsourcing.postgres import PostgresApplicationRecorder
+
+        from stanceline.application.listen_postgres import listener_for
+
+        assert isinstance(self.recorder, PostgresApplicationRecorder)
+        listener = listener_for(self.recorder, wakeup.ring)
+        listener.start()
+        return listener
+
+    def _stop_listening(self) -> None:
+        with self._wakeup_lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+
+    def _notify(self, recordings: list[Recording[str]]) -> None:
+        # After each save: followers in this process need not wait for the poll or a NOTIFY.
+        if self._wakeup is not None:
+            self._wakeup.ring()
 
     @cached_property
     def source(self) -> str:
@@ -89,9 +151,12 @@ class Feed:
         *,
         actor: str | None = None,
         kind: str | None = None,
-        poll: float = 0.1,
+        poll: float | None = None,
     ) -> Subscription[dict[str, Any]]:
-        """Every stored event after `after` as CloudEvents: the catch-up, then live ones."""
+        """Every stored event after `after` as CloudEvents: the catch-up, then live ones.
+
+        Between reads it waits for a wake-up, or `poll` seconds (default: the store's
+        `poll_interval`)."""
         code = self.resolve(actor).code if actor else None
         scanned = after
 
@@ -102,7 +167,7 @@ class Feed:
             found, scanned = self._scan(max(at, scanned), limit, code, kind)
             return found
 
-        return Subscription(fetch, after, poll)
+        return Subscription(fetch, after, poll or self.poll_interval, wakeup=self.wakeup)
 
     def stance_changes(self, after: int = 0, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
         """For each stored event after `after`: which answers it changed, over which days."""
@@ -129,9 +194,13 @@ class Feed:
             found.append((row.position, change))
         return found
 
-    def subscribe_changes(self, after: int = 0, poll: float = 0.1) -> Subscription[dict[str, Any]]:
+    def subscribe_changes(
+        self, after: int = 0, poll: float | None = None
+    ) -> Subscription[dict[str, Any]]:
         """The derived stream of stance changes: the catch-up, then live ones."""
-        return Subscription(self.stance_changes, after, poll)
+        return Subscription(
+            self.stance_changes, after, poll or self.poll_interval, wakeup=self.wakeup
+        )
 
 
 def _day(day: date | None) -> str | None:

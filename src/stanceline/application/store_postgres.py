@@ -1,18 +1,24 @@
-"""The event log on PostgreSQL: eventsourcing's recorder with unchangeable events; migration."""
+"""The store on PostgreSQL: a recorder that refuses changes, its pool, and the migration's copy."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Notification
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
+from psycopg_pool import ConnectionPool
 
 TRIGGER = "stanceline_events_immutable"
 FUNCTION = "stanceline_reject_change"
+
+log = logging.getLogger("stanceline.store")
 
 
 class ImmutableEventsRecorder(PostgresApplicationRecorder):
@@ -21,6 +27,12 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
     Revoking privileges cannot do it: the recorder's LOCK TABLE ... IN
     EXCLUSIVE MODE needs more than SELECT and INSERT.
     """
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # NOTIFY channels belong to the database, not to a schema: name the schema too, so
+        # that stores in other schemas of the same database do not wake this one's readers.
+        self.channel_name = f"{self.datastore.schema}.{self.events_table_name}"
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Two processes opening a new store at once must not both create the tables.
@@ -110,3 +122,29 @@ def consecutive_runs(page: Sequence[Notification]) -> Iterator[Sequence[Notifica
         if index == len(page) or page[index].id != page[index - 1].id + 1:
             yield page[start:index]
             start = index
+
+
+def configure_pool(datastore: PostgresDatastore, application_name: str) -> None:
+    """Name the pool's connections, and make one dead connection renew the whole pool.
+
+    Called before the pool opens. Every connection is checked before use (an empty
+    query). When the server has dropped them (a restart, a failover, terminated
+    backends) they are all dead: on the first failed check the pool is drained, so
+    the request waits for one fresh connection instead of checking each dead one in
+    turn (psycopg_pool backs off 1 s, 2 s, 4 s... between failed checks).
+    """
+    pool = datastore.pool
+    assert isinstance(pool.kwargs, dict)
+    pool.kwargs["application_name"] = application_name
+
+    def check(connection: psycopg.Connection[Any]) -> None:
+        try:
+            ConnectionPool.check_connection(connection)
+        except Exception:
+            log.warning("a pooled connection was dropped by the server; renewing the pool")
+            pool.drain()
+            raise
+
+    # psycopg_pool takes the check only as a constructor argument, and eventsourcing
+    # makes the pool: set it on the pool before it opens.
+    pool._check = check

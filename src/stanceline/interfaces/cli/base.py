@@ -18,6 +18,7 @@ from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
 from stanceline.errors import InvalidDateError, StancelineError
 
 F = TypeVar("F", bound=Callable[..., Any])
+ACTORS_ENV = "STANCELINE_ACTORS"
 
 
 class DayType(click.ParamType):  # type: ignore[type-arg]
@@ -92,7 +93,7 @@ def today() -> date:
 @click.option(
     "--actors",
     "actors_file",
-    envvar="STANCELINE_ACTORS",
+    envvar=ACTORS_ENV,
     type=click.Path(dir_okay=False),
     help="JSON file of extra organisations to add to the built-in catalogue.",
 )

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import click
 
+from stanceline.application import Stanceline
+from stanceline.config import STORE_ENV, store_url
+from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.facts import FactKind
 from stanceline.domain.knowledge import MAX_POSITION
-from stanceline.interfaces.cli.base import _app, _Lazy, cli
+from stanceline.interfaces.cli.base import ACTORS_ENV, _app, _Lazy, cli
 from stanceline.stream.subscription import Subscription
 
 
@@ -77,19 +82,44 @@ def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> No
 @click.option(
     "--token-file",
     type=click.Path(exists=True, dir_okay=False),
-    help="Writers' tokens, one `name token` pair a line (default: $STANCELINE_API_TOKEN, "
-    "recorded as writer 'api'; with neither, writes answer 403).",
+    envvar="STANCELINE_TOKEN_FILE",
+    help="Writers' tokens, one `name token` pair a line (default: $STANCELINE_TOKEN_FILE, "
+    "else $STANCELINE_API_TOKEN, recorded as writer 'api'; with neither, writes answer 403).",
 )
-def serve(host: str, port: int, token_file: str | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the port, each with its own connections; "
+    "PostgreSQL is the store meant for more than one.",
+)
+def serve(host: str, port: int, token_file: str | None, workers: int) -> None:
     """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs)."""
     # Imported here so that the other commands do not pay for loading FastAPI and uvicorn.
     from stanceline.interfaces import http
 
     lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
     tokens = http.load_tokens(token_file) if token_file else None
-    api = http.create_app(lazy.store, actors_file=lazy.actors_file, tokens=tokens)
-    writers = http.writers(api)
+    if workers == 1:
+        api = http.create_app(lazy.store, actors_file=lazy.actors_file, tokens=tokens)
+        _say_writers(http.writers(api))
+        http.run(api, host=host, port=port)
+        return
+    # Open the store here once: a bad store or catalogue is one line now, not a crash in
+    # every worker; and the tables exist before the workers race to use them.
+    Stanceline(lazy.store, ActorCatalogue.with_extension(lazy.actors_file)).close()
+    _say_writers(sorted(tokens if tokens is not None else http.env_tokens(os.environ)))
+    # The workers are new processes: they read their settings from the environment.
+    os.environ[STORE_ENV] = store_url(lazy.store)
+    if lazy.actors_file:
+        os.environ[ACTORS_ENV] = str(Path(lazy.actors_file).resolve())
+    if token_file:
+        os.environ[http.TOKEN_FILE_ENV] = str(Path(token_file).resolve())
+    http.run_workers(workers, host=host, port=port)
+
+
+def _say_writers(writers: list[str]) -> None:
     click.echo(
         f"writers: {', '.join(writers)}" if writers else "writes disabled: no token", err=True
     )
-    http.run(api, host=host, port=port)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -19,11 +21,13 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 
 from stanceline.application import Stanceline
+from stanceline.config import STORE_ENV
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import FactInput
 from stanceline.errors import StancelineError
 from stanceline.interfaces.http import feed, page, reads, writes
-from stanceline.interfaces.http.auth import BodyLimit, env_tokens
+from stanceline.interfaces.http.auth import BodyLimit, env_tokens, load_tokens
+from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import Settings
 from stanceline.interfaces.http.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -39,8 +43,13 @@ from stanceline.interfaces.http.problems import (
 
 MAX_BODY_SIZE = 10 * 1024 * 1024
 HEARTBEAT_SECONDS = 15.0
-POLL_SECONDS = 0.1
 STORE_THREADS = 8  # below the SQLite connection pool (5 + 10 overflow)
+# What `serve --workers` passes to its workers, besides $STANCELINE_STORE and $STANCELINE_ACTORS.
+TOKEN_FILE_ENV = "STANCELINE_TOKEN_FILE"
+ACTORS_ENV = "STANCELINE_ACTORS"
+APP_FACTORY = "stanceline.interfaces.http:app_from_env"
+
+Handler = Callable[[int, FrameType | None], Any]  # a signal handler
 
 
 # OpenAPI
@@ -91,21 +100,30 @@ def create_app(
     tokens: Mapping[str, str] | None = None,
     max_body_size: int = MAX_BODY_SIZE,
     heartbeat: float = HEARTBEAT_SECONDS,
-    poll: float = POLL_SECONDS,
+    poll: float | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """The API over one store; `tokens` (name -> token) default to $STANCELINE_API_TOKEN."""
+    """The API over one store; `tokens` (name -> token) default to $STANCELINE_API_TOKEN.
+
+    `poll`: how long an idle event stream waits when nothing wakes it (default: the store's
+    poll interval, 0.1 s on SQLite, 2 s on PostgreSQL, where NOTIFY wakes streams at once).
+    """
     if tokens is None:
         tokens = env_tokens(os.environ if environ is None else environ)
     engine = Stanceline(store, catalogue or ActorCatalogue.with_extension(actors_file))
-    settings = Settings(dict(tokens), max_body_size, heartbeat, poll)
+    settings = Settings(dict(tokens), max_body_size, heartbeat, poll or engine.poll_interval)
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        restore = _stop_streams_on_exit_signals(api)
         try:
             yield
         finally:
-            settings.closing.set()
+            restore()
+            stop_streams(api)
+            bell: LoopBell | None = getattr(api.state, "bell", None)
+            if bell is not None:
+                bell.close()
             engine.close()
 
     api = FastAPI(
@@ -145,27 +163,87 @@ def writers(api: FastAPI) -> list[str]:
 
 
 def stop_streams(api: FastAPI) -> None:
-    """End every open event stream at its next poll, so the server can shut down."""
+    """End every open event stream now (from any thread), so the server can shut down."""
     cast(Settings, api.state.settings).closing.set()
+    bell: LoopBell | None = getattr(api.state, "bell", None)
+    if bell is not None:
+        bell.ring()
 
 
-class _Server(uvicorn.Server):
-    """uvicorn, ending the event streams first when asked to stop (they never end otherwise)."""
+def _stop_streams_on_exit_signals(api: FastAPI) -> Callable[[], None]:
+    """Make the server's SIGINT and SIGTERM end the event streams first; returns the undo.
 
-    def __init__(self, config: uvicorn.Config, api: FastAPI) -> None:
-        super().__init__(config)
-        self.api = api
+    Event streams never end by themselves, so a server told to stop would wait for them
+    until its graceful-shutdown timeout. The lifespan runs after uvicorn has installed its
+    handlers (in a worker process too, where we do not choose the server class), so it
+    chains onto them. Signal handlers belong to the main thread: elsewhere (a test client,
+    a server in a thread) whoever stops the server calls stop_streams itself.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return _nothing
+    installed: list[tuple[int, Handler, Handler]] = []  # (signal, ours, the one before)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(number)
+        if callable(previous):
+            ours = _chained(api, previous)
+            signal.signal(number, ours)
+            installed.append((number, ours, previous))
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        stop_streams(self.api)
-        super().handle_exit(sig, frame)
+    def restore() -> None:
+        for number, ours, previous in installed:
+            if signal.getsignal(number) is ours:
+                signal.signal(number, previous)
+
+    return restore
+
+
+def _chained(api: FastAPI, previous: Handler) -> Handler:
+    def handler(sig: int, frame: FrameType | None) -> Any:
+        stop_streams(api)
+        return previous(sig, frame)
+
+    return handler
+
+
+def _nothing() -> None:
+    """Nothing to undo."""
+
+
+def app_from_env() -> FastAPI:
+    """The API as each `serve --workers` process makes it: configured by the environment.
+
+    $STANCELINE_STORE, $STANCELINE_ACTORS, and the writers' tokens from the file named by
+    $STANCELINE_TOKEN_FILE, else $STANCELINE_API_TOKEN.
+    """
+    token_file = os.environ.get(TOKEN_FILE_ENV)
+    return create_app(
+        os.environ.get(STORE_ENV),
+        actors_file=os.environ.get(ACTORS_ENV) or None,
+        tokens=load_tokens(token_file) if token_file else None,
+    )
 
 
 def run(api: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve `api` with uvicorn until Ctrl-C (returns) or SIGTERM (re-raised after shutdown)."""
     config = uvicorn.Config(api, host=host, port=port, timeout_graceful_shutdown=5)
     try:
-        _Server(config, api).run()
+        uvicorn.Server(config).run()
     except KeyboardInterrupt:
         # uvicorn re-raises the Ctrl-C it handled, once shut down: that is the normal way out.
         return
+
+
+def run_workers(workers: int, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve with `workers` processes on one port, each making its app with app_from_env.
+
+    uvicorn's supervisor binds the port, starts the workers, restarts one that dies, and
+    stops them all on Ctrl-C or SIGTERM.
+    """
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=5,
+    )

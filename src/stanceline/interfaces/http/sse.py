@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from stanceline.application import Stanceline
 from stanceline.domain.facts import FactKind
+from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import (
     INVALID,
     MAX_POSITION,
@@ -28,6 +30,7 @@ from stanceline.interfaces.http.problems import _json
 
 STREAM_BATCH = 500
 STREAM_RETRIES = 20
+RETRY_SECONDS = 0.5
 
 log = logging.getLogger("stanceline.http")
 
@@ -95,10 +98,13 @@ class _Filter:
 async def _follow(
     request: Request, engine: Stanceline, after: int, wanted: _Filter
 ) -> AsyncIterator[bytes]:
-    """Poll the log from the last position read (SQLite cannot push); ends on close or shutdown."""
+    """Read the log from the last position read, then wait for a wake-up (NOTIFY, or a write
+    in this process) or the poll interval; ends on close or shutdown."""
     settings = _settings(request)
+    bell = _bell(request, engine)
     position, quiet_since, failures = after, time.monotonic(), 0
     while not settings.closing.is_set():
+        ticket = bell.ticket()  # before reading: a ring during the read is not lost
         try:
             batch = await _off_loop(request, partial(engine.read_events, position, STREAM_BATCH))
         except Exception:
@@ -108,7 +114,7 @@ async def _follow(
             if failures >= STREAM_RETRIES:
                 raise
             log.warning("event stream: reading after %d failed; retrying", position, exc_info=True)
-            await anyio.sleep(settings.poll)
+            await anyio.sleep(min(settings.poll, RETRY_SECONDS))
             continue
         failures = 0
         for at, event in batch:
@@ -118,7 +124,20 @@ async def _follow(
                 quiet_since = time.monotonic()
         if len(batch) == STREAM_BATCH:
             continue  # still catching up
-        if time.monotonic() - quiet_since >= settings.heartbeat:
+        quiet = time.monotonic() - quiet_since
+        if quiet >= settings.heartbeat:
             yield b": keepalive\n\n"
-            quiet_since = time.monotonic()
-        await anyio.sleep(settings.poll)
+            quiet_since, quiet = time.monotonic(), 0.0
+        await bell.wait(ticket, min(settings.poll, settings.heartbeat - quiet))
+
+
+def _bell(request: Request, engine: Stanceline) -> LoopBell:
+    """The app's bell on the running loop (made on the first stream: it starts listening)."""
+    loop = asyncio.get_running_loop()
+    bell: LoopBell | None = getattr(request.app.state, "bell", None)
+    if bell is None or bell.loop is not loop:
+        if bell is not None:
+            bell.close()  # a previous loop's (a test client opened again)
+        bell = LoopBell(engine.wakeup, loop)
+        request.app.state.bell = bell
+    return bell
