@@ -6,7 +6,8 @@ import json
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 
 from stanceline.application import Stanceline
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.intake import validate_fact
 from tests.e2e.test_serve import clean_env, stanceline_command
 from tests.factories import fact, write_jsonl
 from tests.stores import SQLITE
@@ -22,6 +25,7 @@ from tests.stores import SQLITE
 # Generous: two shared cores, and other test runs may be using them.
 PROCESS_TIMEOUT = 180.0
 QUERY_DAYS = [date(1999, 12, 31), date(2012, 6, 15), date(2021, 8, 15), date(2025, 7, 4)]
+CATALOGUE = ActorCatalogue.default()
 ACTORS = ("RUS", "CHN", "USA", "EU", "PAK", "IND", "IRN", "TUR", "QAT", "UZB")
 
 
@@ -73,11 +77,11 @@ def answers(app: Stanceline) -> list[Any]:
 
 
 def rows(app: Stanceline) -> list[tuple[Any, ...]]:
-    """Every row of the read model's versions table, in log order, and its position."""
+    """Every row of the read model's versions table, in log order (caught up first)."""
+    app.catch_up()
     with app.view.datastore.transaction(commit=False) as cursor:
         cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
-        found = [tuple(dict(row).values()) for row in cursor.fetchall()]
-    return [*found, ("position", app.view.position())]
+        return [tuple(dict(row).values()) for row in cursor.fetchall()]
 
 
 def all_events(app: Stanceline) -> list[tuple[int, dict[str, Any]]]:
@@ -113,7 +117,8 @@ def parse_load(output: str) -> dict[str, tuple[int, int]]:
 def write_in_progress(kind: str, url: str) -> bool:
     """Whether some process holds the store's write lock right now (without waiting)."""
     if kind == SQLITE:
-        with _sqlite(url) as connection:
+        # Never waits: a probe must not queue behind the writer it looks for.
+        with _sqlite(url, timeout=0) as connection:
             try:
                 connection.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
@@ -125,16 +130,52 @@ def write_in_progress(kind: str, url: str) -> bool:
     return bool(_postgres_locks(url, "stanceline_events"))
 
 
-def committed_events(kind: str, url: str) -> int:
-    """How many events other processes can see committed (read without the engine)."""
+def committed_events(kind: str, url: str, upto: int | None = None) -> int:
+    """How many events (up to a position) other processes see committed, read without the engine."""
+    if upto is None:
+        return _scalar(kind, url, "SELECT COUNT(*) FROM {events}")
+    return _scalar(kind, url, f"SELECT COUNT(*) FROM {{events}} WHERE {{id}} <= {int(upto)}")
+
+
+def log_end(kind: str, url: str) -> int:
+    """The last committed position (0 when empty)."""
+    return _scalar(kind, url, "SELECT MAX({id}) FROM {events}")
+
+
+def read_model_position(kind: str, url: str) -> int:
+    """The read model's tracking position, read without the engine (0 when none)."""
+    return _scalar(kind, url, "SELECT MAX(notification_id) FROM {tracking}")
+
+
+def read_model_rows(kind: str, url: str) -> int:
+    """How many version rows the read model holds, read without the engine."""
+    return _scalar(kind, url, "SELECT COUNT(*) FROM {versions}")
+
+
+def wal_size(url: str) -> int:
+    """The size of a SQLite store's write-ahead log file (0 when there is none)."""
+    wal = Path(urlsplit(url).path[1:] + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def _scalar(kind: str, url: str, statement: str) -> int:
     if kind == SQLITE:
+        query = statement.format(
+            events="stored_events", id="rowid", tracking="tracking", versions="stance_versions"
+        )
         with _sqlite(url) as connection:
-            return int(connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
-    with _postgres(url) as connection:
+            found = connection.execute(query).fetchone()
+    else:
         schema = _schema(url)
-        found = connection.execute(f'SELECT COUNT(*) FROM "{schema}".stanceline_events').fetchone()
-        assert found is not None
-        return int(found[0])
+        query = statement.format(
+            events=f'"{schema}".stanceline_events',
+            id="notification_id",
+            tracking=f'"{schema}".stanceline_tracking',
+            versions=f'"{schema}".stance_versions',
+        )
+        with _postgres(url) as connection:
+            found = connection.execute(query).fetchone()
+    return int(found[0] or 0) if found else 0
 
 
 def wait_until_no_lock_is_held(kind: str, url: str, timeout: float = 60) -> float:
@@ -148,9 +189,13 @@ def wait_until_no_lock_is_held(kind: str, url: str, timeout: float = 60) -> floa
         time.sleep(0.05)
 
 
-def _sqlite(url: str) -> sqlite3.Connection:
-    path = urlsplit(url).path[1:]
-    return sqlite3.connect(path, timeout=0, isolation_level=None)
+@contextmanager
+def _sqlite(url: str, timeout: float = 5) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(urlsplit(url).path[1:], timeout=timeout, isolation_level=None)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def _schema(url: str) -> str:
@@ -170,10 +215,15 @@ def _postgres_locks(url: str, table: str | None = None) -> list[tuple[Any, ...]]
             "JOIN pg_class c ON c.oid = l.relation "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND l.pid <> pg_backend_pid() "
-            "AND (%s::text IS NULL OR (c.relname = %s AND l.mode = 'ExclusiveLock'))",
+            "AND (%s::text IS NULL OR (c.relname = %s AND l.mode = 'ExclusiveLock' AND l.granted))",
             (_schema(url), table, table),
         ).fetchall()
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def fact_id(raw: dict[str, Any]) -> str:
+    """The id a fact is stored under: its explicit id, else the one derived from its content."""
+    return validate_fact(raw, CATALOGUE).fact_id
