@@ -65,16 +65,20 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
         ids: list[int] = []
         if not stored_events:
             return ids
+        # Made before the transaction: the table lock is held for the statements alone.
+        chunks = [
+            [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in chunk
+            ]
+            for chunk in _chunks(stored_events, STATEMENT_BYTES)
+        ]
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._lock_table(curs)
             self._notify_channel(curs)
-            for chunk in _chunks(stored_events, STATEMENT_BYTES):
-                rows = [
-                    self.construct_pg_stored_event(
-                        e.originator_id, e.originator_version, e.topic, e.state
-                    )
-                    for e in chunk
-                ]
+            for rows in chunks:
                 curs.execute(self.insert_events_statement, (rows,))
                 ids.extend(row["notification_id"] for row in curs.fetchall())
         return ids
