@@ -26,10 +26,13 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
     """
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
+        schema, table = self.datastore.schema, self.events_table_name
+        # The trigger is made last, in the same transaction as the rest.
+        if trigger_exists(curs, schema, table):
+            return
         # Two processes opening a new store at once must not both create the tables.
         curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
         super()._create_table(curs)
-        schema, table = self.datastore.schema, self.events_table_name
         curs.execute(
             SQL(
                 "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -82,6 +85,22 @@ class ImmutableEventsRecorder(PostgresApplicationRecorder):
                 curs.execute(self.insert_events_statement, (rows,))
                 ids.extend(row["notification_id"] for row in curs.fetchall())
         return ids
+
+
+def trigger_exists(curs: Cursor[DictRow], schema: str, table: str) -> bool:
+    """Whether the store's events table exists with its trigger (read from the catalogue).
+
+    Checked before any DDL: CREATE INDEX IF NOT EXISTS takes a SHARE lock on the
+    table even when the index is there, so every process starting up would wait
+    for whichever writer holds the table's lock (and queue the others behind it).
+    """
+    curs.execute(
+        "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s AND t.tgname = %s",
+        (schema, table, TRIGGER),
+    )
+    return curs.fetchone() is not None
 
 
 def _chunks(events: Sequence[StoredEvent], size: int) -> Iterator[Sequence[StoredEvent]]:
