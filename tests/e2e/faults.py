@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from stanceline.application import Stanceline
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import validate_fact
 from tests.e2e.test_serve import clean_env, stanceline_command
-from tests.factories import fact, write_jsonl
+from tests.factories import fact
 from tests.stores import SQLITE
 
 # Generous: two shared cores, and other test runs may be using them.
@@ -53,20 +52,16 @@ def run_cli(store: str, *args: str | Path, timeout: float = PROCESS_TIMEOUT) -> 
     return done.stdout
 
 
-def statements(count: int, *, start: int = 0, tag: str = "bulk") -> list[dict[str, Any]]:
+def statements(count: int) -> list[dict[str, Any]]:
     """`count` distinct small facts (statements), spread over ten actors and many days."""
     return [
         fact(
             actor=ACTORS[n % len(ACTORS)],
             date=f"{2000 + n % 25}-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
-            summary=f"{tag} statement number {n}",
+            summary=f"Statement number {n}",
         )
-        for n in range(start, start + count)
+        for n in range(count)
     ]
-
-
-def write_file(path: Path, facts: Iterable[dict[str, Any]]) -> Path:
-    return write_jsonl(path, facts)
 
 
 def answers(app: Stanceline) -> list[Any]:
@@ -178,6 +173,27 @@ def _scalar(kind: str, url: str, statement: str) -> int:
     return int(found[0] or 0) if found else 0
 
 
+@contextmanager
+def holding_the_write_lock(kind: str, url: str) -> Iterator[None]:
+    """Hold the store's write lock while the block runs: writers queue behind it, readers pass."""
+    if kind == SQLITE:
+        with _sqlite(url) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            finally:
+                connection.rollback()
+        return
+    with _postgres(url) as connection, connection.transaction():
+        connection.execute(f'LOCK TABLE "{_schema(url)}".stanceline_events IN EXCLUSIVE MODE')
+        yield
+
+
+def waiting_writers(url: str) -> list[tuple[Any, ...]]:
+    """PostgreSQL: the backends queued for a lock on the events table."""
+    return [lock for lock in _postgres_locks(url) if lock[0] == "stanceline_events" and not lock[2]]
+
+
 def wait_until_no_lock_is_held(kind: str, url: str, timeout: float = 60) -> float:
     """Wait until no backend holds a lock on the store's tables (a dead writer rolled back)."""
     started = time.monotonic()
@@ -218,10 +234,6 @@ def _postgres_locks(url: str, table: str | None = None) -> list[tuple[Any, ...]]
             "AND (%s::text IS NULL OR (c.relname = %s AND l.mode = 'ExclusiveLock' AND l.granted))",
             (_schema(url), table, table),
         ).fetchall()
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def fact_id(raw: dict[str, Any]) -> str:

@@ -22,21 +22,26 @@ from tests.e2e.faults import (
     answers,
     command,
     fact_id,
+    holding_the_write_lock,
     parse_load,
     rows,
     run_cli,
+    waiting_writers,
     with_app,
-    write_file,
 )
 from tests.e2e.test_serve import clean_env
-from tests.factories import fact
+from tests.factories import fact, write_jsonl
+from tests.stores import SQLITE
 
 WRITERS = 4
 FILES = 4  # per writer: each its own transaction, so the writers' commits interleave
 OWN = ("CHN", "USA", "EU", "PAK")  # each writer's own actor; all of them also write for RUS
+COMMON = 12  # RUS facts at the head of every writer's first file
 SHARED = 200  # RUS facts; writer n loads shared[40n : 40n + 80], half of them also another's
 PER_WRITER = 150  # facts of the writer's own actor
 FOLLOW_TIMEOUT = 60.0
+# SQLite shows no queue for its lock: time for the writers to start and reach it.
+SQLITE_START = 3.0
 
 KINDS: list[tuple[str, dict[str, str]]] = [
     ("terrorist_designation_imposed", {}),
@@ -67,8 +72,9 @@ def facts_for(actor: str, count: int, tag: str) -> list[dict[str, Any]]:
     return made
 
 
+COMMON_FACTS = facts_for("RUS", COMMON, "common")
 SHARED_FACTS = facts_for("RUS", SHARED, "shared")
-CORRECTED = SHARED_FACTS[60]  # loaded by writers 0 and 1, and corrected by both in the same words
+CORRECTED = COMMON_FACTS[0]  # corrected at the end by every writer, in the same words
 CORRECTION = {"corrects": fact_id(CORRECTED), "reason": "the day was wrong", "date": "2011-01-02"}
 
 
@@ -78,17 +84,14 @@ def own_facts(number: int) -> list[dict[str, Any]]:
 
 
 def writer_files(number: int, folder: Path) -> list[Path]:
-    """Writer `number`'s files: its share of the RUS facts and its own actor's, interleaved."""
+    """Writer `number`'s files: the common facts, its share of the RUS facts and its own."""
     shared = SHARED_FACTS[40 * number : 40 * number + 80]
     own = own_facts(number)
     lines = [x for pair in zip(shared, own[: len(shared)], strict=True) for x in pair]
-    lines += own[len(shared) :]
-    if number in (0, 1):
-        lines.remove(CORRECTED)
-        lines = [CORRECTED, *lines, CORRECTION]
+    lines = [*COMMON_FACTS, *lines, *own[len(shared) :], CORRECTION]
     size = -(-len(lines) // FILES)
     return [
-        write_file(folder / f"w{number}-{part}.jsonl", lines[part * size : (part + 1) * size])
+        write_jsonl(folder / f"w{number}-{part}.jsonl", lines[part * size : (part + 1) * size])
         for part in range(FILES)
     ]
 
@@ -141,28 +144,45 @@ class Follower:
             self.received.append(json.loads(self.lines.get_nowait()))
 
 
+def wait_until_queued(kind: str, store: str, writers: list[subprocess.Popen[str]]) -> None:
+    """Until every writer waits for the store's write lock (PostgreSQL shows its queue)."""
+    deadline = time.monotonic() + PROCESS_TIMEOUT
+    while kind != SQLITE and len(waiting_writers(store)) < len(writers):
+        assert all(w.poll() is None for w in writers), "a writer ended before the lock was free"
+        assert time.monotonic() < deadline, f"only {waiting_writers(store)} queued for the lock"
+        time.sleep(0.05)
+    if kind == SQLITE:
+        time.sleep(SQLITE_START)
+        assert all(w.poll() is None for w in writers), "a writer ended before the lock was free"
+
+
 def test_four_writer_processes_store_each_fact_once_and_a_follower_sees_each_event_once(
     make_store: Callable[..., str],
+    store_kind: str,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
     store = make_store()
-    run_cli(store, "load", write_file(tmp_path / "seed.jsonl", [fact(summary="the first")]))
+    run_cli(store, "load", write_jsonl(tmp_path / "seed.jsonl", [fact(summary="the first")]))
     follower = Follower(store, tmp_path / "follower.log")
+    writers: list[subprocess.Popen[str]] = []
     try:
         follower.wait_for(1)  # it is following live now
         files = [writer_files(number, tmp_path) for number in range(WRITERS)]
+        # Started behind the store's write lock, so that they all write at once when it goes.
+        with holding_the_write_lock(store_kind, store):
+            writers += [
+                subprocess.Popen(
+                    command(store, "load", *paths, "--by", f"writer-{number}"),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=clean_env(),
+                    text=True,
+                )
+                for number, paths in enumerate(files)
+            ]
+            wait_until_queued(store_kind, store, writers)
         started = time.monotonic()
-        writers = [
-            subprocess.Popen(
-                command(store, "load", *paths, "--by", f"writer-{number}"),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=clean_env(),
-                text=True,
-            )
-            for number, paths in enumerate(files)
-        ]
         outputs = []
         for number, writer in enumerate(writers):
             out, err = writer.communicate(timeout=PROCESS_TIMEOUT)
@@ -174,11 +194,15 @@ def test_four_writer_processes_store_each_fact_once_and_a_follower_sees_each_eve
         follower.wait_for(len(stored))
         time.sleep(0.5)  # anything more, or anything twice, would arrive now
     finally:
+        for writer in writers:
+            if writer.poll() is None:  # a failure above: leave no writer behind
+                writer.kill()
+                writer.communicate()
         follower.stop()
 
-    # Every fact, and the correction both writers made, is stored exactly once.
+    # Every fact, and the correction every writer made, is stored exactly once.
     lines = {path: len(path.read_text().splitlines()) for paths in files for path in paths}
-    expected = {fact_id(raw) for raw in SHARED_FACTS}
+    expected = {fact_id(raw) for raw in [*COMMON_FACTS, *SHARED_FACTS]}
     expected |= {fact_id(raw) for number in range(WRITERS) for raw in own_facts(number)}
     ids = Counter(event["id"] for _, event in stored)
     assert max(ids.values()) == 1

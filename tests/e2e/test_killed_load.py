@@ -29,11 +29,10 @@ from tests.e2e.faults import (
     wait_until_no_lock_is_held,
     wal_size,
     with_app,
-    write_file,
     write_in_progress,
 )
 from tests.e2e.test_serve import clean_env
-from tests.factories import event_count, fact
+from tests.factories import event_count, fact, write_jsonl
 from tests.stores import SQLITE
 
 LONG = 3900  # characters: near the import format's limit for one text field
@@ -56,7 +55,7 @@ def test_a_load_of_tens_of_megabytes_is_stored_whole(
 ) -> None:
     # One transaction sends all of it: more than 16 MB once hung PostgreSQL loads for ever.
     count = 2000
-    path = write_file(tmp_path / "fat.jsonl", fat_facts(count))
+    path = write_jsonl(tmp_path / "fat.jsonl", fat_facts(count))
     store = make_store()
 
     output = run_cli(store, "load", path)
@@ -129,9 +128,9 @@ def test_a_writer_killed_mid_load_leaves_all_or_none_and_loading_again_completes
     request: pytest.FixtureRequest,
 ) -> None:
     facts = statements(BIG)
-    big = write_file(tmp_path / "big.jsonl", facts)
+    big = write_jsonl(tmp_path / "big.jsonl", facts)
     store = make_store()
-    run_cli(store, "load", write_file(tmp_path / "earlier.jsonl", facts[:EARLIER]))
+    run_cli(store, "load", write_jsonl(tmp_path / "earlier.jsonl", facts[:EARLIER]))
     digest = run_cli(store, "verify").splitlines()[-1].removeprefix("head digest: ")
     wal_before = wal_size(store) if store_kind == SQLITE else 0
     kill = Kill(moment)
