@@ -8,11 +8,17 @@ one line, unless STANCELINE_REQUIRE_POSTGRES=1 (CI), when they fail.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
+
+from stanceline.application import Stanceline
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
@@ -20,6 +26,10 @@ ADMIN_URL = os.environ.get("STANCELINE_TEST_POSTGRES", "postgresql://postgres@12
 REQUIRE_ENV = "STANCELINE_REQUIRE_POSTGRES"
 # Every store-touching suite runs once per store; `-m "not postgres"` keeps to SQLite.
 STORE_PARAMS = [SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)]
+
+# Examples of a law that makes fresh stores for each: a PostgreSQL store costs a schema and
+# its tables, so fewer run there (the laws are the same on both, the SQL is not).
+LAW_EXAMPLES = {SQLITE: 15, POSTGRES: 5}
 
 _unreachable: list[str] = []  # why the server could not be reached, once per session
 
@@ -99,3 +109,32 @@ def backends(application_name: str) -> list[str]:
             (application_name,),
         ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def law_settings(kind: str) -> settings:
+    """Hypothesis settings for a law on a fresh store of `kind` per example."""
+    return settings(max_examples=LAW_EXAMPLES[kind])
+
+
+@contextmanager
+def scratch(kind: str) -> Iterator[tuple[Path, Callable[..., Stanceline]]]:
+    """A fresh folder and fresh stores of `kind` for one Hypothesis example.
+
+    Fixtures live as long as a test, not an example. Yields the folder and an
+    app factory (stores by name, default s.db); every app is closed and every
+    store removed afterwards.
+    """
+    apps: list[Stanceline] = []
+    with tempfile.TemporaryDirectory() as folder:
+        stores = Stores(kind, Path(folder))
+
+        def make(name: str = "s.db") -> Stanceline:
+            apps.append(Stanceline(stores.url(name)))
+            return apps[-1]
+
+        try:
+            yield Path(folder), make
+        finally:
+            for app in apps:
+                app.close()
+            stores.close()

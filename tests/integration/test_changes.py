@@ -7,15 +7,13 @@ when; answers follow the fact as changed, and the original stays in the log.
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
@@ -30,6 +28,7 @@ from stanceline.domain.lifecycle import FactStateError, UnknownFactError
 from stanceline.errors import ImportFileError
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import FIXTURES, FileWriter
+from tests.stores import STORE_PARAMS, law_settings, scratch
 from tests.strategies import CHANGE_ACTORS, CHANGE_QUERY_DAYS, window_fact_lists
 
 DESIGNATION = "rus-designation-2003"
@@ -803,42 +802,32 @@ def answers(app: Stanceline) -> list[Any]:
     return [worlds, histories]
 
 
-@contextmanager
-def fresh_store(folder: str, name: str) -> Iterator[Stanceline]:
-    app = Stanceline(f"sqlite:///{Path(folder) / name}")
-    try:
-        yield app
-    finally:
-        app.close()
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_retracting_then_asking_equals_never_having_recorded_the_fact(kind: str) -> None:
+    @law_settings(kind)
+    @given(
+        facts=window_fact_lists(min_size=1, max_size=6),
+        pick=st.integers(0, 5),
+        how=st.sampled_from(["command", "same file", "later file", "and reinstate"]),
+    )
+    def law(facts: list[dict[str, Any]], pick: int, how: str) -> None:
+        gone = facts[pick % len(facts)]
+        kept = [f for f in facts if f is not gone]
+        with scratch(kind) as (folder, make):
+            retracted, never = make("retracted.db"), make("never.db")
+            retraction = {"retracts": gone["id"], "reason": "not in the source"}
+            lines = [*facts, retraction] if how == "same file" else facts
+            retracted.load_file(write_jsonl(folder / "facts.jsonl", lines))
+            if how in ("command", "and reinstate"):
+                retracted.retract(str(gone["id"]), "not in the source")
+            elif how == "later file":
+                retracted.load_file(write_jsonl(folder / "retract.jsonl", [retraction]))
+            if how == "and reinstate":
+                # Retracting and reinstating equals never having retracted.
+                retracted.reinstate(str(gone["id"]), "it is in the source after all")
+                kept = facts
+            never.load_file(write_jsonl(folder / "kept.jsonl", kept))
 
+            assert answers(retracted) == answers(never)
 
-@settings(max_examples=15)
-@given(
-    facts=window_fact_lists(min_size=1, max_size=6),
-    pick=st.integers(0, 5),
-    how=st.sampled_from(["command", "same file", "later file", "and reinstate"]),
-)
-def test_law_retracting_then_asking_equals_never_having_recorded_the_fact(
-    facts: list[dict[str, Any]], pick: int, how: str
-) -> None:
-    gone = facts[pick % len(facts)]
-    kept = [f for f in facts if f is not gone]
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        fresh_store(folder, "retracted.db") as retracted,
-        fresh_store(folder, "never.db") as never,
-    ):
-        retraction = {"retracts": gone["id"], "reason": "not in the source"}
-        lines = [*facts, retraction] if how == "same file" else facts
-        retracted.load_file(write_jsonl(Path(folder) / "facts.jsonl", lines))
-        if how in ("command", "and reinstate"):
-            retracted.retract(str(gone["id"]), "not in the source")
-        elif how == "later file":
-            retracted.load_file(write_jsonl(Path(folder) / "retract.jsonl", [retraction]))
-        if how == "and reinstate":
-            # Retracting and reinstating equals never having retracted.
-            retracted.reinstate(str(gone["id"]), "it is in the source after all")
-            kept = facts
-        never.load_file(write_jsonl(Path(folder) / "kept.jsonl", kept))
-
-        assert answers(retracted) == answers(never)
+    law()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
@@ -16,6 +15,7 @@ from stanceline.interfaces.render import explanation_text
 from stanceline.projections.explain import Explanation
 from tests.integration.conftest import FIXTURES
 from tests.integration.test_known_at import fresh_store, run_script
+from tests.stores import STORE_PARAMS, law_settings
 from tests.strategies import (
     CHANGE_ACTORS,
     CHANGE_WINDOW_DAYS,
@@ -292,22 +292,24 @@ def test_the_human_explanation_shows_what_was_set_aside_and_why(
 WINDOW_DAYS = [CHANGE_WINDOW_START + timedelta(days=n) for n in range(-1, CHANGE_WINDOW_DAYS + 1)]
 
 
-@settings(max_examples=15)
-@given(script=change_scripts(max_size=8), data=st.data())
-def test_law_a_certain_value_is_set_only_by_facts_that_ended_by_the_day(
-    script: list[Operation], data: st.DataObject
-) -> None:
-    with tempfile.TemporaryDirectory() as folder, fresh_store(folder) as app:
-        run_script(app, script)
-        end = app.view.position()
-        known_at = data.draw(st.none() | st.integers(0, end).map(lambda n: f"@{n}"))
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_a_certain_value_is_set_only_by_facts_that_ended_by_the_day(kind: str) -> None:
+    @law_settings(kind)
+    @given(script=change_scripts(max_size=8), data=st.data())
+    def law(script: list[Operation], data: st.DataObject) -> None:
+        with fresh_store(kind) as app:
+            run_script(app, script)
+            end = app.view.position()
+            known_at = data.draw(st.none() | st.integers(0, end).map(lambda n: f"@{n}"))
 
-        for on in WINDOW_DAYS:
-            for actor in CHANGE_ACTORS:
-                report = app.explain(actor, on, known_at)
-                check_explanation(report, on)
-                stance = app.stance(actor, on, known_at).model_dump(mode="json")
-                assert_agrees(report.model_dump(mode="json"), stance)
+            for on in WINDOW_DAYS:
+                for actor in CHANGE_ACTORS:
+                    report = app.explain(actor, on, known_at)
+                    check_explanation(report, on)
+                    stance = app.stance(actor, on, known_at).model_dump(mode="json")
+                    assert_agrees(report.model_dump(mode="json"), stance)
+
+    law()
 
 
 def check_explanation(report: Explanation, on: date) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
@@ -19,6 +17,7 @@ from stanceline.domain.knowledge import InvalidKnownAtError
 from stanceline.domain.lifecycle import FactStateError
 from tests.factories import event_count, fact
 from tests.integration.conftest import FileWriter
+from tests.stores import STORE_PARAMS, law_settings, scratch
 from tests.strategies import (
     CHANGE_ACTORS,
     CHANGE_QUERY_DAYS,
@@ -238,12 +237,10 @@ def test_a_bad_known_at_is_a_one_line_error_on_every_query(
 
 
 @contextmanager
-def fresh_store(folder: str, name: str = "s.db") -> Iterator[Stanceline]:
-    app = Stanceline(f"sqlite:///{Path(folder) / name}")
-    try:
-        yield app
-    finally:
-        app.close()
+def fresh_store(kind: str) -> Iterator[Stanceline]:
+    """An application on a store of its own, for one Hypothesis example."""
+    with scratch(kind) as (_, make):
+        yield make()
 
 
 def run_operation(app: Stanceline, operation: Operation, recorded: list[str]) -> bool:
@@ -308,71 +305,73 @@ def everything(app: Stanceline, known_at: str | None = None) -> list[Any]:
     return [*worlds(app, known_at), explanations]
 
 
-@settings(max_examples=15)
-@given(script=change_scripts(max_size=8))
-def test_law_known_at_n_answers_as_the_store_did_when_the_log_ended_at_n(
-    script: list[Operation],
-) -> None:
-    with tempfile.TemporaryDirectory() as folder, fresh_store(folder) as app:
-        snapshots = {0: everything(app)}
-        moments = {0: datetime.now(UTC)}
-        recorded: list[str] = []
-        for operation in script:
-            if run_operation(app, operation, recorded):
-                n = event_count(app)
-                snapshots[n] = everything(app)
-                moments[n] = datetime.now(UTC)
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_known_at_n_answers_as_the_store_did_when_the_log_ended_at_n(kind: str) -> None:
+    @law_settings(kind)
+    @given(script=change_scripts(max_size=8))
+    def law(script: list[Operation]) -> None:
+        with fresh_store(kind) as app:
+            snapshots = {0: everything(app)}
+            moments = {0: datetime.now(UTC)}
+            recorded: list[str] = []
+            for operation in script:
+                if run_operation(app, operation, recorded):
+                    n = event_count(app)
+                    snapshots[n] = everything(app)
+                    moments[n] = datetime.now(UTC)
 
-        for n, expected in snapshots.items():
-            assert everything(app, f"@{n}") == expected, f"known at @{n}"
-            form = moments[n].isoformat() if n % 2 else z(moments[n])
-            assert everything(app, form) == expected, f"known at {form}"
+            for n, expected in snapshots.items():
+                assert everything(app, f"@{n}") == expected, f"known at @{n}"
+                form = moments[n].isoformat() if n % 2 else z(moments[n])
+                assert everything(app, form) == expected, f"known at {form}"
 
-
-@settings(max_examples=15)
-@given(script=change_scripts(max_size=8), data=st.data())
-def test_law_known_at_n_equals_a_fresh_store_given_only_the_first_n_events(
-    script: list[Operation], data: st.DataObject
-) -> None:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        fresh_store(folder, "full.db") as full,
-        fresh_store(folder, "prefix.db") as prefix,
-    ):
-        done = run_script(full, script)
-        n = data.draw(st.integers(0, len(done)), label="n")
-
-        assert run_script(prefix, done[:n]) == done[:n]
-
-        assert event_count(prefix) == n
-        assert worlds(full, f"@{n}") == worlds(prefix)
+    law()
 
 
-@settings(max_examples=15)
-@given(
-    script=change_scripts(max_size=7),
-    fields=correction_fields(),
-    pick=st.integers(0, 7),
-)
-def test_law_a_correction_never_changes_an_answer_known_before_it(
-    script: list[Operation], fields: dict[str, Any], pick: int
-) -> None:
-    with tempfile.TemporaryDirectory() as folder, fresh_store(folder) as app:
-        recorded: list[str] = []
-        for operation in script:
-            run_operation(app, operation, recorded)
-        target = recorded[pick % len(recorded)]
-        if app.fact_state(target).retracted:
-            app.reinstate(target, "so that it can be corrected")
-        n = event_count(app)
-        moment = datetime.now(UTC)
-        before = [everything(app, f"@{k}") for k in range(n + 1)]
-        at_moment = everything(app, z(moment))
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_known_at_n_equals_a_fresh_store_given_only_the_first_n_events(kind: str) -> None:
+    @law_settings(kind)
+    @given(script=change_scripts(max_size=8), data=st.data())
+    def law(script: list[Operation], data: st.DataObject) -> None:
+        with fresh_store(kind) as full, fresh_store(kind) as prefix:
+            done = run_script(full, script)
+            n = data.draw(st.integers(0, len(done)), label="n")
 
-        # The summary makes sure the correction changes something.
-        app.correct(target, "a late correction", {**fields, "summary": "corrected"})
+            assert run_script(prefix, done[:n]) == done[:n]
 
-        assert event_count(app) == n + 1
-        assert [everything(app, f"@{k}") for k in range(n + 1)] == before
-        assert everything(app, z(moment)) == at_moment == before[n]
-        assert everything(app, f"@{n + 1}") == everything(app)
+            assert event_count(prefix) == n
+            assert worlds(full, f"@{n}") == worlds(prefix)
+
+    law()
+
+
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_a_correction_never_changes_an_answer_known_before_it(kind: str) -> None:
+    @law_settings(kind)
+    @given(
+        script=change_scripts(max_size=7),
+        fields=correction_fields(),
+        pick=st.integers(0, 7),
+    )
+    def law(script: list[Operation], fields: dict[str, Any], pick: int) -> None:
+        with fresh_store(kind) as app:
+            recorded: list[str] = []
+            for operation in script:
+                run_operation(app, operation, recorded)
+            target = recorded[pick % len(recorded)]
+            if app.fact_state(target).retracted:
+                app.reinstate(target, "so that it can be corrected")
+            n = event_count(app)
+            moment = datetime.now(UTC)
+            before = [everything(app, f"@{k}") for k in range(n + 1)]
+            at_moment = everything(app, z(moment))
+
+            # The summary makes sure the correction changes something.
+            app.correct(target, "a late correction", {**fields, "summary": "corrected"})
+
+            assert event_count(app) == n + 1
+            assert [everything(app, f"@{k}") for k in range(n + 1)] == before
+            assert everything(app, z(moment)) == at_moment == before[n]
+            assert everything(app, f"@{n + 1}") == everything(app)
+
+    law()

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from stanceline.application import Stanceline
 from stanceline.domain.facts import Component
 from tests.factories import event_count, write_jsonl
 from tests.integration.conftest import FIXTURES, AppFactory
+from tests.stores import STORE_PARAMS, law_settings, scratch
 from tests.strategies import import_fact_sets
 
 COMPONENTS = [c.value for c in Component]
@@ -36,23 +34,6 @@ DAYS = [
 def world_json(app: Stanceline, days: list[date] = DAYS) -> list[list[dict[str, Any]]]:
     """The world on each day, as the JSON the CLI prints."""
     return [[r.model_dump(mode="json") for r in app.world(day)] for day in days]
-
-
-@contextmanager
-def scratch() -> Iterator[tuple[Path, AppFactory]]:
-    """A fresh folder and app factory for one Hypothesis example (tmp_path is shared)."""
-    apps: list[Stanceline] = []
-
-    def make(name: str) -> Stanceline:
-        apps.append(Stanceline(f"sqlite:///{Path(folder) / name}"))
-        return apps[-1]
-
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            yield Path(folder), make
-        finally:
-            for app in apps:
-                app.close()
 
 
 # The seed article
@@ -228,32 +209,40 @@ def test_export_then_load_into_an_empty_store_gives_the_same_answers(
     assert list(copy.export()) == exported
 
 
-@settings(max_examples=15)
-@given(facts=import_fact_sets(max_size=5))
-def test_law_export_then_load_gives_the_same_answers(facts: list[dict[str, Any]]) -> None:
-    with scratch() as (folder, make):
-        original, copy = make("original.db"), make("copy.db")
-        original.load_file(write_jsonl(folder / "facts.jsonl", facts))
-        exported = list(original.export())
-        copy.load_file(write_jsonl(folder / "export.jsonl", exported))
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_export_then_load_gives_the_same_answers(kind: str) -> None:
+    @law_settings(kind)
+    @given(facts=import_fact_sets(max_size=5))
+    def law(facts: list[dict[str, Any]]) -> None:
+        with scratch(kind) as (folder, make):
+            original, copy = make("original.db"), make("copy.db")
+            original.load_file(write_jsonl(folder / "facts.jsonl", facts))
+            exported = list(original.export())
+            copy.load_file(write_jsonl(folder / "export.jsonl", exported))
 
-        assert world_json(copy) == world_json(original)
-        assert list(copy.export()) == exported
+            assert world_json(copy) == world_json(original)
+            assert list(copy.export()) == exported
+
+    law()
 
 
-@settings(max_examples=15)
-@given(facts=import_fact_sets(max_size=5))
-def test_law_loading_twice_equals_loading_once(facts: list[dict[str, Any]]) -> None:
-    with scratch() as (folder, make):
-        once, twice = make("once.db"), make("twice.db")
-        path = write_jsonl(folder / "facts.jsonl", facts)
-        once.load_file(path)
-        twice.load_file(path)
-        count = event_count(twice)
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_loading_twice_equals_loading_once(kind: str) -> None:
+    @law_settings(kind)
+    @given(facts=import_fact_sets(max_size=5))
+    def law(facts: list[dict[str, Any]]) -> None:
+        with scratch(kind) as (folder, make):
+            once, twice = make("once.db"), make("twice.db")
+            path = write_jsonl(folder / "facts.jsonl", facts)
+            once.load_file(path)
+            twice.load_file(path)
+            count = event_count(twice)
 
-        again = twice.load_file(path)
+            again = twice.load_file(path)
 
-        assert again.recorded == 0
-        assert again.already_present == len(facts)
-        assert event_count(twice) == count == event_count(once)
-        assert world_json(twice) == world_json(once)
+            assert again.recorded == 0
+            assert again.already_present == len(facts)
+            assert event_count(twice) == count == event_count(once)
+            assert world_json(twice) == world_json(once)
+
+    law()

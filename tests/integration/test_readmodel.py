@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from stanceline.application import Stanceline
 from stanceline.application.reports import LoadResult
@@ -17,6 +16,7 @@ from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import AppFactory
+from tests.stores import STORE_PARAMS, law_settings, scratch
 from tests.strategies import import_files
 
 Snapshot = tuple[list[tuple[Any, ...]], int]
@@ -202,36 +202,34 @@ def _load_in_files(app: Stanceline, folder: Path, files: list[list[dict[str, Any
         app.load_file(write_jsonl(folder / f"part-{number}.jsonl", facts))
 
 
-@settings(max_examples=15)
-@given(files=import_files(max_size=6))
-def test_law_the_incremental_read_model_equals_one_caught_up_from_zero(
-    files: list[list[dict[str, Any]]],
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = Stanceline(f"sqlite:///{Path(folder) / 's.db'}")
-        try:
-            _load_in_files(app, Path(folder), files)
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_the_incremental_read_model_equals_one_caught_up_from_zero(kind: str) -> None:
+    @law_settings(kind)
+    @given(files=import_files(max_size=6))
+    def law(files: list[list[dict[str, Any]]]) -> None:
+        with scratch(kind) as (folder, make):
+            app = make()
+            _load_in_files(app, folder, files)
             before, answered = snapshot(app), answers(app)
             app.view.reset()
             app.catch_up()
             assert snapshot(app) == before
             assert answers(app) == answered
-        finally:
-            app.close()
+
+    law()
 
 
-@settings(max_examples=15)
-@given(files=import_files(max_size=6))
-def test_law_the_incremental_read_model_equals_a_rebuild(
-    files: list[list[dict[str, Any]]],
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = Stanceline(f"sqlite:///{Path(folder) / 's.db'}")
-        try:
-            _load_in_files(app, Path(folder), files)
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_the_incremental_read_model_equals_a_rebuild(kind: str) -> None:
+    @law_settings(kind)
+    @given(files=import_files(max_size=6))
+    def law(files: list[list[dict[str, Any]]]) -> None:
+        with scratch(kind) as (folder, make):
+            app = make()
+            _load_in_files(app, folder, files)
             before = snapshot(app)
             count = app.rebuild()
             assert snapshot(app) == before
             assert count == len(before[0])
-        finally:
-            app.close()
+
+    law()

@@ -12,21 +12,19 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.formats.json import JSONFormat
-from hypothesis import given, settings
+from hypothesis import given
 
 from stanceline.application import Stanceline
 from stanceline.domain.dates import parse_effective_date
@@ -45,7 +43,8 @@ from stanceline.errors import UnknownActorError
 from stanceline.stream.subscription import Subscription
 from tests.factories import event_count, fact
 from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
-from tests.integration.test_known_at import run_script
+from tests.integration.test_known_at import fresh_store, run_script
+from tests.stores import STORE_PARAMS, law_settings
 from tests.strategies import CHANGE_ACTORS, CHANGE_QUERY_DAYS, Operation, change_scripts
 
 DESIGNATION = "rus-designation-2003"
@@ -365,26 +364,21 @@ def test_retraction_and_reinstatement_carry_the_fact_and_whether_it_counts(
     assert all(e["effective"] == "../2025-07-04" for e in events)
 
 
-@settings(max_examples=15)
-@given(script=change_scripts(max_size=8))
-def test_law_every_event_of_any_history_is_a_valid_cloudevent(script: list[Operation]) -> None:
-    with tempfile.TemporaryDirectory() as folder, fresh_store(folder) as app:
-        run_script(app, script)
-        events = read_all(app)
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_every_event_of_any_history_is_a_valid_cloudevent(kind: str) -> None:
+    @law_settings(kind)
+    @given(script=change_scripts(max_size=8))
+    def law(script: list[Operation]) -> None:
+        with fresh_store(kind) as app:
+            run_script(app, script)
+            events = read_all(app)
 
-        assert [p for p, _ in events] == list(range(1, event_count(app) + 1))
-        assert len({e["id"] for _, e in events}) == len(events)
-        for position, event in events:
-            check_cloudevent(app, position, event)
+            assert [p for p, _ in events] == list(range(1, event_count(app) + 1))
+            assert len({e["id"] for _, e in events}) == len(events)
+            for position, event in events:
+                check_cloudevent(app, position, event)
 
-
-@contextmanager
-def fresh_store(folder: str, name: str = "s.db") -> Iterator[Stanceline]:
-    app = Stanceline(f"sqlite:///{Path(folder) / name}")
-    try:
-        yield app
-    finally:
-        app.close()
+    law()
 
 
 # Positions and reading from a position
@@ -523,34 +517,37 @@ def answers(app: Stanceline, actor: str, on: date, position: int) -> dict[str, A
     return {name: (p["value"], sorted(p["alternatives"])) for name, p in parts.items()}
 
 
-@settings(max_examples=15)
-@given(script=change_scripts(max_size=7))
-def test_law_a_change_entry_covers_every_answer_its_event_changed(
-    script: list[Operation],
-) -> None:
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_a_change_entry_covers_every_answer_its_event_changed(kind: str) -> None:
     """A cache refreshing only the days and parts an entry names is never stale."""
-    one = timedelta(days=1)
-    with tempfile.TemporaryDirectory() as folder, fresh_store(folder) as app:
-        run_script(app, script)
-        for position, change in app.stance_changes(0, 1000):
-            first = date.fromisoformat(change["first_day"]) if change["first_day"] else None
-            last = date.fromisoformat(change["last_day"]) if change["last_day"] else None
-            days = set(CHANGE_QUERY_DAYS)
-            for edge in (first, last):
-                if edge is not None and date.min < edge < date.max:
-                    days |= {edge - one, edge, edge + one}
-            for actor in CHANGE_ACTORS:
-                for on in sorted(days):
-                    before = answers(app, actor, on, position - 1)
-                    after = answers(app, actor, on, position)
-                    moved = {part for part in before if before[part] != after[part]}
-                    if not moved:
-                        continue
-                    assert actor == change["actor"]
-                    assert first is not None
-                    assert last is not None
-                    assert first <= on <= last
-                    assert moved <= set(change["parts"])
+
+    @law_settings(kind)
+    @given(script=change_scripts(max_size=7))
+    def law(script: list[Operation]) -> None:
+        one = timedelta(days=1)
+        with fresh_store(kind) as app:
+            run_script(app, script)
+            for position, change in app.stance_changes(0, 1000):
+                first = date.fromisoformat(change["first_day"]) if change["first_day"] else None
+                last = date.fromisoformat(change["last_day"]) if change["last_day"] else None
+                days = set(CHANGE_QUERY_DAYS)
+                for edge in (first, last):
+                    if edge is not None and date.min < edge < date.max:
+                        days |= {edge - one, edge, edge + one}
+                for actor in CHANGE_ACTORS:
+                    for on in sorted(days):
+                        before = answers(app, actor, on, position - 1)
+                        after = answers(app, actor, on, position)
+                        moved = {part for part in before if before[part] != after[part]}
+                        if not moved:
+                            continue
+                        assert actor == change["actor"]
+                        assert first is not None
+                        assert last is not None
+                        assert first <= on <= last
+                        assert moved <= set(change["parts"])
+
+    law()
 
 
 # Subscriptions: catch-up, then live

@@ -15,6 +15,13 @@ from psycopg.sql import SQL, Identifier
 from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 
+# What the view creates beside its tracking table (keep in step with __init__).
+_RELATIONS = (
+    "stance_versions",
+    "stance_versions_actor",
+    "stance_versions_recorded",
+    "stanceline_store",
+)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -57,10 +64,25 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
         }
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # No DDL on a store that has it all: CREATE INDEX IF NOT EXISTS would take a SHARE
+        # lock, and so wait for any projector holding the table (store_postgres.py says more).
+        if self.tracking_migration_previous and self._all_exist(curs):
+            return
         # Two processes opening a new store at once must not both create the tables.
         curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
         super()._create_table(curs)
         self._seed_index(curs)
+
+    def _all_exist(self, curs: Cursor[DictRow]) -> bool:
+        """Whether the schema holds every table and index this view makes (from the catalogue)."""
+        names = [*_RELATIONS, self.tracking_table_name]
+        curs.execute(
+            "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+            "WHERE s.nspname = %s AND c.relname = ANY(%s)",
+            (self.datastore.schema, names),
+        )
+        found = curs.fetchone()
+        return found is not None and found["n"] == len(names)
 
     def _sql(self, statement: str) -> str:
         return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
