@@ -277,10 +277,13 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         """The stance on one day of every actor with any fact, sorted by code."""
         knowledge = self.known_at(known_at)
         if knowledge.position is None:
-            return [
-                StanceReport.from_parts(self._actor(code), on, parts)
-                for code, parts in self.view.world_on(on)
-            ]
+            reports = []
+            for code, parts in self.view.world_on(on):
+                if parts is not None:
+                    reports.append(StanceReport.from_parts(self._actor(code), on, parts))
+                elif self.view.facts_of(code):  # not indexed yet: from its facts
+                    reports.append(self._stance(self._actor(code), on, knowledge))
+            return reports
         return [
             self._stance(self._actor(code), on, knowledge)
             for code in self.view.actors(knowledge.position)

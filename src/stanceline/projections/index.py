@@ -69,13 +69,19 @@ _ANSWERS = ", ".join(
 )
 
 
+class LockBusy(Exception):
+    """The read model's write lock is held by another transaction (and we would not wait)."""
+
+
 class SegmentIndex:
     """Mixed into the read model (either store): the temporal index and its upkeep."""
 
     if TYPE_CHECKING:
         datastore: Any
 
-        def _writing(self, table: str = "versions") -> AbstractContextManager[Any]: ...
+        def _writing(
+            self, table: str = "versions", wait: bool = True
+        ) -> AbstractContextManager[Any]: ...
         def _run(self, c: Any, statement: str, params: Any = None) -> None: ...
         def _sql(self, statement: str) -> str: ...
 
@@ -101,11 +107,15 @@ class SegmentIndex:
 
         In PARTS order, each as the stance JSON writes it (see _dump); None when the
         actor has never had a fact. Rebuilds the actor's segments first when they
-        are behind its facts.
+        are behind its facts; None too when it cannot at once, because a writer holds
+        the lock: the caller then answers from the facts (a reader never waits).
         """
         record = self._lookup(actor, on)
         if record is not None and record["built"] < record["changed"]:
-            self.refresh(actor)
+            try:
+                self.refresh(actor, wait=False)
+            except LockBusy:
+                return None
             # At least as new as the facts were when asked, even if a writer has moved on.
             record = self._lookup(actor, on)
         return None if record is None else _answers(record)
@@ -119,17 +129,29 @@ class SegmentIndex:
             )
             return c.fetchone()
 
-    def world_on(self, on: date) -> list[tuple[str, dict[str, str]]]:
-        """Every actor with a fact that counts and its answers on `on` (as answers_on), by code."""
+    def world_on(self, on: date) -> list[tuple[str, dict[str, str] | None]]:
+        """Every actor with a fact that counts and its answers on `on` (as answers_on), by code.
+
+        An actor still behind its facts (a writer held the lock, so it could not be
+        rebuilt without waiting) comes with None: the caller answers it from its facts,
+        and leaves it out if it has none.
+        """
         for actor in self.stale_actors():
-            self.refresh(actor)
+            try:
+                self.refresh(actor, wait=False)
+            except LockBusy:
+                break  # a writer holds the lock: the rest stay behind, answered from facts
         with self.datastore.transaction(commit=False) as c:
             self._run(
                 c,
-                f"SELECT i.actor, {_ANSWERS} FROM {{indexed}} i WHERE i.facts > 0 ORDER BY i.actor",
+                f"SELECT i.actor, i.built < i.changed AS stale, {_ANSWERS} FROM {{indexed}} i "
+                "WHERE i.facts > 0 OR i.built < i.changed ORDER BY i.actor",
                 {"on": on.isoformat()},
             )
-            return [(record["actor"], _answers(record)) for record in c.fetchall()]
+            return [
+                (record["actor"], None if record["stale"] else _answers(record))
+                for record in c.fetchall()
+            ]
 
     def stale_actors(self) -> list[str]:
         """The actors whose segments are behind their facts."""
@@ -137,9 +159,12 @@ class SegmentIndex:
             self._run(c, "SELECT actor FROM {indexed} WHERE built < changed ORDER BY actor")
             return [record["actor"] for record in c.fetchall()]
 
-    def refresh(self, actor: str) -> bool:
-        """Rebuild one actor's segments if they are behind its facts; True if it did."""
-        with self._writing() as c:
+    def refresh(self, actor: str, wait: bool = True) -> bool:
+        """Rebuild one actor's segments if they are behind its facts; True if it did.
+
+        With `wait` False, LockBusy at once when a writer holds the read model's lock.
+        """
+        with self._writing(wait=wait) as c:
             self._run(
                 c, "SELECT changed, built FROM {indexed} WHERE actor = :actor", {"actor": actor}
             )

@@ -65,8 +65,11 @@ class StanceModel(SegmentIndex):
         def max_tracking_id(self, application_name: str) -> int | None: ...
         def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
 
-    def _writing(self, table: str = "versions") -> AbstractContextManager[Any]:
-        """A write transaction holding the write lock of `table` (one projector at a time)."""
+    def _writing(self, table: str = "versions", wait: bool = True) -> AbstractContextManager[Any]:
+        """A write transaction holding the write lock of `table` (one projector at a time).
+
+        With `wait` False, LockBusy at once when another transaction holds it.
+        """
         raise NotImplementedError
 
     def _sql(self, statement: str) -> str:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from eventsourcing.persistence import IntegrityError, OperationalError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE, LockBusy
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 from stanceline.projections.rows import FactRow, format_time
 
@@ -50,7 +50,7 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
         return statement.format(**_TABLES)
 
     @contextmanager
-    def _writing(self, table: str = "versions") -> Iterator[SQLiteCursor]:
+    def _writing(self, table: str = "versions", wait: bool = True) -> Iterator[SQLiteCursor]:
         """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
 
         SQLite locks the whole file, whatever the table.
@@ -61,6 +61,15 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
         """
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
+            if not wait:
+                _begin_at_once(cursor)
+                try:
+                    yield cursor
+                    connection.commit()
+                except BaseException:
+                    connection.rollback()
+                    raise
+                return
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 yield cursor
@@ -74,3 +83,16 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
             except BaseException:
                 connection.rollback()
                 raise
+
+
+def _begin_at_once(cursor: SQLiteCursor) -> None:
+    """BEGIN IMMEDIATE without waiting for the lock: LockBusy when another writer holds it."""
+    cursor.execute("PRAGMA busy_timeout")
+    waits = int(cursor.fetchone()[0])
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise LockBusy(str(error)) from error
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {waits}")

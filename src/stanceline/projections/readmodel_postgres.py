@@ -9,14 +9,17 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE, LockBusy
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 
 # What the view creates beside its tracking table (keep in step with __init__).
 _RELATIONS = (
+    "stance_index",
+    "stance_segments",
     "stance_versions",
     "stance_versions_actor",
     "stance_versions_recorded",
@@ -88,12 +91,18 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
         return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
 
     @contextmanager
-    def _writing(self, table: str = "versions") -> Iterator[Cursor[DictRow]]:
+    def _writing(self, table: str = "versions", wait: bool = True) -> Iterator[Cursor[DictRow]]:
         """A write transaction that holds the model's table lock (readers are not blocked).
 
         EXCLUSIVE mode lets SELECTs through but makes a second projector wait
         its turn, and then it finds the positions already applied.
         """
         with self.datastore.transaction(commit=True) as c:
-            c.execute(self._locks[table])
+            if wait:
+                c.execute(self._locks[table])
+            else:
+                try:
+                    c.execute(self._locks[table] + SQL(" NOWAIT"))
+                except LockNotAvailable as error:
+                    raise LockBusy(str(error)) from error
             yield c
