@@ -450,3 +450,26 @@ def change_scripts(draw: st.DrawFn, max_size: int = 8) -> list[Operation]:
         else:
             operations.append((action, draw(st.integers(0, 7))))
     return operations
+
+
+# Facts: wide and open ranges, for laws over the whole calendar
+
+from stanceline.domain.dates import MAX_DAY, MIN_DAY  # noqa: E402
+
+
+@st.composite
+def open_occurrences(draw: st.DrawFn, max_size: int = 8) -> list[Occurrence]:
+    """Facts as `occurrences`, some with ranges open at either end ("../2025-04-03").
+
+    Same-day ties, nested and overlapping ranges, and positions out of date order.
+    """
+    facts = draw(occurrences(min_size=0, max_size=max_size, max_span=FACT_WINDOW_DAYS))
+    opened = []
+    for fact in facts:
+        end = draw(st.sampled_from(("", "", "", "start", "end")))
+        if end == "start":
+            fact = replace(fact, earliest=MIN_DAY, edtf=f"../{fact.latest.isoformat()}")
+        elif end == "end":
+            fact = replace(fact, latest=MAX_DAY, edtf=f"{fact.earliest.isoformat()}/..")
+        opened.append(fact)
+    return opened

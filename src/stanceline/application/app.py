@@ -202,10 +202,16 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         return position
 
     def rebuild(self) -> int:
-        """Rebuild the read model from the whole log; return how many facts it holds."""
+        """Rebuild the read model and its index from the whole log; return how many facts."""
         self.view.reset()
         self.catch_up()
+        self.build_index()
         return sum(1 for _ in self.view.all_facts())
+
+    def build_index(self) -> int:
+        """Bring every actor's index up to date now, not on first use; return how many were."""
+        self.catch_up()
+        return sum(self.view.refresh(actor) for actor in self.view.stale_actors())
 
     # Queries
 
@@ -237,6 +243,12 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         return self._stance(self.resolve(actor), on, knowledge)
 
     def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
+        if knowledge.position is None:
+            # As known now: one lookup in the temporal index.
+            parts = self.view.answers_on(actor.code, on)
+            if parts is not None:
+                return StanceReport.from_parts(actor, on, parts)
+        # As known at an earlier position (or never a fact): the facts, through the rules.
         rows = self.view.facts_of(actor.code, knowledge.position)
         occurrences = [o for row in rows if (o := row.occurrence()) is not None]
         report = StanceReport.of(actor, stance_on(occurrences, on))
@@ -246,6 +258,11 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     def world(self, on: date, known_at: str | None = None) -> list[StanceReport]:
         """The stance on one day of every actor with any fact, sorted by code."""
         knowledge = self.known_at(known_at)
+        if knowledge.position is None:
+            return [
+                StanceReport.from_parts(self._actor(code), on, parts)
+                for code, parts in self.view.world_on(on)
+            ]
         return [
             self._stance(self._actor(code), on, knowledge)
             for code in self.view.actors(knowledge.position)

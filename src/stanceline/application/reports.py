@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from stanceline.domain.actors import Actor
@@ -39,24 +42,51 @@ class StanceReport(BaseModel):
     @classmethod
     def of(cls, actor: Actor, stance: Stance) -> StanceReport:
         """Report a computed stance."""
-        return cls(
-            actor=actor.code,
-            actor_name=actor.name,
-            on=stance.on.isoformat(),
-            summary=_summary(stance.summary),
-            components={
-                component.value: ComponentReport(
-                    **_summary(answer).model_dump(), since=answer.since, facts=list(answer.facts)
-                )
-                for component, answer in stance.components.items()
-            },
+        # One validation of plain data: a world of many actors builds hundreds of these.
+        return cls.model_validate(
+            {
+                "actor": actor.code,
+                "actor_name": actor.name,
+                "on": stance.on.isoformat(),
+                "summary": _summary(stance.summary),
+                "components": {
+                    component.value: {
+                        **_summary(answer),
+                        "since": answer.since,
+                        "facts": list(answer.facts),
+                    }
+                    for component, answer in stance.components.items()
+                },
+            }
         )
 
+    @classmethod
+    def from_parts(cls, actor: Actor, on: date, parts: Mapping[str, str]) -> StanceReport:
+        """Report a stance whose parts are stored as JSON already (summary, then components).
 
-def _summary(answer: Answer) -> SummaryReport:
-    return SummaryReport(
-        value=answer.value, certainty=answer.certainty, alternatives=answer.alternatives
-    )
+        Each part is the object the stance JSON shows; they are joined, not decoded,
+        and validated once.
+        """
+        summary, *components = parts.items()
+        text = (
+            f'{{"actor":{_text(actor.code)},"actor_name":{_text(actor.name)},'
+            f'"on":"{on.isoformat()}","summary":{summary[1]},"components":{{'
+            + ",".join(f'"{name}":{part}' for name, part in components)
+            + "}}"
+        )
+        return cls.model_validate_json(text)
+
+
+def _text(value: str) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _summary(answer: Answer) -> dict[str, Any]:
+    return {
+        "value": answer.value,
+        "certainty": answer.certainty,
+        "alternatives": answer.alternatives,
+    }
 
 
 class HistoryEntry(BaseModel):

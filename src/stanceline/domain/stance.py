@@ -16,10 +16,11 @@ gives. That set has a closed form, so no enumeration is needed:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from itertools import product
 
 from stanceline.domain.facts import DEFAULTS, Component
@@ -125,7 +126,14 @@ def _sanctions_answer(occurrences: Sequence[Occurrence], on: date) -> Answer:
     measures: dict[str | None, list[Occurrence]] = {}
     for occurrence in occurrences:
         measures.setdefault(occurrence.measure, []).append(occurrence)
-    solved = [_solve(group, on, "none") for group in measures.values()]
+    return combine_measures([_solve(group, on, "none") for group in measures.values()])
+
+
+def combine_measures(solved: Sequence[tuple[Answer, Occurrence | None]]) -> Answer:
+    """The sanctions answer from each measure's answer and the fact behind it.
+
+    In the order the measures first appear among the facts.
+    """
     answers = [answer for answer, _ in solved]
     possible = set()
     if any("active" in a.possible for a in answers):
@@ -184,7 +192,18 @@ def stance_on(occurrences: Iterable[Occurrence], on: date) -> Stance:
         )
         for component, group in by_component.items()
     }
+    return Stance(on=on, summary=summary_of(components), components=components)
+
+
+def summary_of(components: Mapping[Component, Answer]) -> Answer:
+    """The summary's answer from the components' answers: the rule on every combination."""
     inputs = [components[c] for c in _SUMMARY_INPUTS]
-    possible = {summarise(*combo) for combo in product(*(sorted(a.possible) for a in inputs))}
-    value = summarise(*(a.value for a in inputs))
-    return Stance(on=on, summary=Answer(value, frozenset(possible)), components=components)
+    return _summary_of(tuple(a.value for a in inputs), tuple(a.possible for a in inputs))
+
+
+# Few combinations exist (at most 36 of values times 441 of possible sets); a world asks
+# for the same ones again and again.
+@lru_cache(maxsize=1024)
+def _summary_of(values: tuple[str, ...], possibles: tuple[frozenset[str], ...]) -> Answer:
+    possible = {summarise(*combo) for combo in product(*(sorted(p) for p in possibles))}
+    return Answer(summarise(*values), frozenset(possible))

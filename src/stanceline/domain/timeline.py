@@ -1,23 +1,20 @@
 """An actor's summary over a range of days, as bands: maximal runs of days with one answer.
 
-The summary can only change on a turning day of a fact that moves one of its
-inputs (diff.py says why those days), so the stance is computed on the first
-day of the range and on those turning days inside it, and equal neighbours are
-merged: the work grows with the number of facts, never with the length of the
-range.
+The summary's segments over the whole calendar come from one sweep over its
+inputs' turning days (segments.py), cut to the range: the work grows with the
+number of facts (O(n log n)), never with the length of the range.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 from stanceline.domain.dates import MIN_DAY
-from stanceline.domain.diff import SUMMARY_INPUTS, turning_days
-from stanceline.domain.stance import Certainty, Occurrence, stance_on
-
-_ONE_DAY = timedelta(days=1)
+from stanceline.domain.diff import SUMMARY_INPUTS
+from stanceline.domain.segments import stance_segments, summary_segments
+from stanceline.domain.stance import Certainty, Occurrence
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +40,12 @@ def summary_bands(occurrences: Iterable[Occurrence], start: date, end: date) -> 
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     inputs = [o for o in occurrences if o.component in SUMMARY_INPUTS]
-    turns = sorted({day for o in inputs for day in turning_days(o) if start < day <= end})
-    bands: list[Band] = []
-    for day in [start, *turns]:
-        answer = stance_on(inputs, day).summary
-        value, possible = answer.value, tuple(sorted(answer.possible))
-        if bands and (bands[-1].value, bands[-1].possible) == (value, possible):
-            continue
-        if bands:
-            bands[-1] = replace(bands[-1], end=day - _ONE_DAY)
-        bands.append(Band(day, end, value, possible))
-    return bands
+    summary = summary_segments(stance_segments(inputs))
+    return [
+        Band(max(s.start, start), min(s.end, end), s.answer.value, tuple(sorted(s.answer.possible)))
+        for s in summary
+        if s.start <= end and start <= s.end
+    ]
 
 
 def first_day(ranges: Iterable[tuple[date, date]]) -> date | None:

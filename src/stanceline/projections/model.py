@@ -9,8 +9,9 @@ rows, knowledge time across them). Rows and the tracking position are written
 in one transaction, so the model is always exactly the log up to its position.
 Queries read rows by actor and never replay the log.
 
-The SQL here is written once, with `:name` parameters and `{versions}`,
-`{store}` and `{tracking}` for the tables; each store's view says how to run
+The SQL here (and in index.py, the temporal index) is written once, with
+`:name` parameters and `{versions}`, `{segments}`, `{indexed}`, `{store}` and
+`{tracking}` for the tables; each store's view says how to run
 it (`_sql`) and how to take its write lock (`_writing`).
 """
 
@@ -26,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from stanceline.domain.dates import MIN_DAY
 from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
+from stanceline.projections.index import SegmentIndex
 from stanceline.projections.rows import (
     COLUMNS,
     CURRENT,
@@ -54,7 +56,7 @@ _NAMES = ", ".join(":" + column.strip() for column in COLUMNS.split(","))
 _INSERT = f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({_NAMES})"
 
 
-class StanceModel:
+class StanceModel(SegmentIndex):
     """Mixed into a tracking recorder of either store: the read model's writes and queries."""
 
     if TYPE_CHECKING:
@@ -102,6 +104,7 @@ class StanceModel:
             self._check_behind(c, events[0][0] if events else position)
             pending: list[FactRow] = []
             latest: dict[str, FactRow] = {}
+            touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
                 if isinstance(event, FactRecorded):
                     row = recorded_row(at, event)
@@ -113,6 +116,7 @@ class StanceModel:
                         c, event.originator_id
                     )
                     row = changed_row(before, at, event)
+                    touched[before.actor] = at  # its actor before the change, should one move it
                     self._run(
                         c,
                         "UPDATE {versions} SET superseded_at = :at "
@@ -123,7 +127,9 @@ class StanceModel:
                 else:
                     continue
                 latest[row.fact_id] = row
+                touched[row.actor] = at
             self._insert(c, pending)
+            self._mark(c, touched)
             self._insert_tracking(c, Tracking(UPSTREAM, position))
 
     def _check_behind(self, c: Any, first: int) -> None:
@@ -138,9 +144,10 @@ class StanceModel:
             raise IntegrityError(f"the read model already holds position {first}")
 
     def reset(self) -> None:
-        """Forget every row and the tracking position (before a rebuild)."""
+        """Forget every row, the temporal index and the tracking position (before a rebuild)."""
         with self._writing() as c:
             self._run(c, "DELETE FROM {versions}")
+            self._reset_index(c)
             self._run(c, "DELETE FROM {tracking} WHERE application_name = :app", {"app": UPSTREAM})
 
     def _current(self, c: Any, fact_id: str) -> FactRow:

@@ -9,12 +9,19 @@ from contextlib import contextmanager
 from eventsourcing.persistence import IntegrityError, OperationalError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
+from stanceline.projections.index import INDEX_TABLE, SEED_INDEX, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 from stanceline.projections.rows import FactRow, format_time
 
 __all__ = ["FactRow", "StanceView", "format_time"]
 
-_TABLES = {"versions": "stance_versions", "store": "stanceline_store", "tracking": "tracking"}
+_TABLES = {
+    "versions": "stance_versions",
+    "segments": "stance_segments",
+    "indexed": "stance_index",
+    "store": "stanceline_store",
+    "tracking": "tracking",
+}
 
 
 class StanceView(StanceModel, SQLiteTrackingRecorder):
@@ -27,6 +34,9 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS stance_versions_actor "
             "ON stance_versions (actor, superseded_at)",
             "CREATE INDEX IF NOT EXISTS stance_versions_recorded ON stance_versions (recorded_at)",
+            f"CREATE TABLE IF NOT EXISTS stance_segments ({SEGMENTS_TABLE})",
+            f"CREATE TABLE IF NOT EXISTS stance_index ({INDEX_TABLE})",
+            self._sql(SEED_INDEX),
             # The store's own id, the stable `source` of its CloudEvents (not part of the model:
             # a rebuild keeps it).
             "CREATE TABLE IF NOT EXISTS stanceline_store (id TEXT NOT NULL)",

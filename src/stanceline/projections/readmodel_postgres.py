@@ -12,6 +12,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from stanceline.projections.index import INDEX_TABLE, SEED_INDEX, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -30,6 +31,8 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
         schema = self.datastore.schema
         self._tables = {
             "versions": quoted(schema, "stance_versions"),
+            "segments": quoted(schema, "stance_segments"),
+            "indexed": quoted(schema, "stance_index"),
             "store": quoted(schema, "stanceline_store"),
             "tracking": quoted(schema, self.tracking_table_name),
         }
@@ -41,6 +44,9 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
                 f"CREATE INDEX IF NOT EXISTS stance_versions_actor "
                 f"ON {versions} (actor, superseded_at)",
                 f"CREATE INDEX IF NOT EXISTS stance_versions_recorded ON {versions} (recorded_at)",
+                f"CREATE TABLE IF NOT EXISTS {self._tables['segments']} ({SEGMENTS_TABLE})",
+                f"CREATE TABLE IF NOT EXISTS {self._tables['indexed']} ({INDEX_TABLE})",
+                SEED_INDEX.format(**self._tables),
                 # The store's own id, the stable `source` of its CloudEvents (not part of the
                 # model: a rebuild keeps it).
                 f"CREATE TABLE IF NOT EXISTS {self._tables['store']} (id TEXT NOT NULL)",

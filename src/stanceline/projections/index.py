@@ -1,0 +1,212 @@
+"""The temporal index: each actor's answers over the whole calendar, kept as segments.
+
+For the facts as currently known, an actor's answer on any day is read from
+`stance_segments`: per actor and component, maximal runs of days
+[first_day, last_day] with one answer (segments.py computes them in one sweep).
+A question is one indexed lookup per component (the segment with the greatest
+first day on or before the day asked), never a replay or a scan of the facts.
+
+Keeping it up to date is lazy. Applying events only records, per actor, the
+last position that changed its facts (`stance_index.changed`, in the same
+transaction as the rows, for every actor an event touches, including the actor
+a correction moves a fact away from). A question about an actor whose index is
+behind (`built < changed`) first rebuilds that actor's segments, under the
+read model's write lock and in one transaction, so no projector changes its
+facts meanwhile and a concurrent reader sees the old segments or the new ones,
+never a mix. A load of many files therefore costs one rebuild per actor asked
+about, not one per file. Answers as known at an earlier position do not use
+the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from stanceline.domain.facts import Component
+from stanceline.domain.segments import Segment, stance_segments, summary_segments
+from stanceline.domain.stance import Answer, Occurrence
+from stanceline.projections.rows import CURRENT
+
+SEGMENTS_TABLE = (
+    "actor TEXT NOT NULL, component TEXT NOT NULL, first_day TEXT NOT NULL, "
+    "last_day TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (actor, component, first_day)"
+)
+# changed: the last position that changed the actor's facts; built: the one its segments
+# show; facts: how many of its facts count (statements too), as of `built`.
+INDEX_TABLE = (
+    "actor TEXT NOT NULL PRIMARY KEY, changed BIGINT NOT NULL, "
+    "built BIGINT NOT NULL DEFAULT 0, facts INTEGER NOT NULL DEFAULT 0"
+)
+# A store whose read model predates the index: every actor in it starts out stale.
+SEED_INDEX = (
+    "INSERT INTO {indexed} (actor, changed) SELECT DISTINCT actor, 1 FROM {versions} "
+    "WHERE NOT EXISTS (SELECT 1 FROM {indexed}) ON CONFLICT (actor) DO NOTHING"
+)
+
+_MARK = (
+    "INSERT INTO {indexed} (actor, changed) VALUES (:actor, :at) "
+    "ON CONFLICT (actor) DO UPDATE SET changed = excluded.changed"
+)
+_INSERT = (
+    "INSERT INTO {segments} (actor, component, first_day, last_day, answer) "
+    "VALUES (:actor, :component, :first_day, :last_day, :answer)"
+)
+SUMMARY = "summary"
+# The parts of a stance the index keeps: the summary, then the components in their order.
+PARTS = (SUMMARY, *(component.value for component in Component))
+# Per part: the answer of the segment holding the day (the greatest first day on or before
+# it), one indexed lookup each.
+_ANSWERS = ", ".join(
+    f"(SELECT s.answer FROM {{segments}} s WHERE s.actor = i.actor "
+    f"AND s.component = '{part}' AND s.first_day <= :on "
+    f"ORDER BY s.first_day DESC LIMIT 1) AS {part}"
+    for part in PARTS
+)
+
+
+class SegmentIndex:
+    """Mixed into the read model (either store): the temporal index and its upkeep."""
+
+    if TYPE_CHECKING:
+        datastore: Any
+
+        def _writing(self, table: str = "versions") -> AbstractContextManager[Any]: ...
+        def _run(self, c: Any, statement: str, params: Any = None) -> None: ...
+        def _sql(self, statement: str) -> str: ...
+
+    def _mark(self, c: Any, changed: Mapping[str, int]) -> None:
+        """Record, inside an apply's transaction, the last position that changed each actor."""
+        params = [{"actor": actor, "at": at} for actor, at in changed.items()]
+        if params:
+            c.executemany(self._sql(_MARK), params)
+
+    def _reset_index(self, c: Any) -> None:
+        self._run(c, "DELETE FROM {segments}")
+        self._run(c, "DELETE FROM {indexed}")
+
+    def answers_on(self, actor: str, on: date) -> dict[str, str] | None:
+        """One actor's answers on `on`, as currently known: each part's stored JSON.
+
+        In PARTS order, each as the stance JSON writes it (see _dump); None when the
+        actor has never had a fact. Rebuilds the actor's segments first when they
+        are behind its facts.
+        """
+        record = self._lookup(actor, on)
+        if record is not None and record["built"] < record["changed"]:
+            self.refresh(actor)
+            # At least as new as the facts were when asked, even if a writer has moved on.
+            record = self._lookup(actor, on)
+        return None if record is None else _answers(record)
+
+    def _lookup(self, actor: str, on: date) -> Any:
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                f"SELECT changed, built, {_ANSWERS} FROM {{indexed}} i WHERE i.actor = :actor",
+                {"actor": actor, "on": on.isoformat()},
+            )
+            return c.fetchone()
+
+    def world_on(self, on: date) -> list[tuple[str, dict[str, str]]]:
+        """Every actor with a fact that counts and its answers on `on` (as answers_on), by code."""
+        for actor in self.stale_actors():
+            self.refresh(actor)
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                f"SELECT i.actor, {_ANSWERS} FROM {{indexed}} i WHERE i.facts > 0 ORDER BY i.actor",
+                {"on": on.isoformat()},
+            )
+            return [(record["actor"], _answers(record)) for record in c.fetchall()]
+
+    def stale_actors(self) -> list[str]:
+        """The actors whose segments are behind their facts."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, "SELECT actor FROM {indexed} WHERE built < changed ORDER BY actor")
+            return [record["actor"] for record in c.fetchall()]
+
+    def refresh(self, actor: str) -> bool:
+        """Rebuild one actor's segments if they are behind its facts; True if it did."""
+        with self._writing() as c:
+            self._run(
+                c, "SELECT changed, built FROM {indexed} WHERE actor = :actor", {"actor": actor}
+            )
+            record = c.fetchone()
+            if record is None or record["built"] >= record["changed"]:
+                return False  # another reader rebuilt it first
+            self._run(
+                c,
+                "SELECT fact_id, component, value, measure, edtf, earliest, latest, "
+                "first_position FROM {versions} "
+                f"WHERE actor = :actor AND active = 1 AND {CURRENT} ORDER BY first_position",
+                {"actor": actor},
+            )
+            records = c.fetchall()
+            components = stance_segments(_occurrences(records))
+            segments: dict[str, list[Segment]] = {
+                SUMMARY: summary_segments(components),
+                **{component.value: parts for component, parts in components.items()},
+            }
+            self._run(c, "DELETE FROM {segments} WHERE actor = :actor", {"actor": actor})
+            c.executemany(
+                self._sql(_INSERT),
+                [
+                    {
+                        "actor": actor,
+                        "component": part,
+                        "first_day": segment.start.isoformat(),
+                        "last_day": segment.end.isoformat(),
+                        "answer": _dump(segment.answer, part),
+                    }
+                    for part, parts in segments.items()
+                    for segment in parts
+                ],
+            )
+            self._run(
+                c,
+                "UPDATE {indexed} SET built = changed, facts = :facts WHERE actor = :actor",
+                {"actor": actor, "facts": len(records)},
+            )
+            return True
+
+
+_COMPONENTS = {component.value: component for component in Component}
+
+
+def _occurrences(records: Iterable[Any]) -> list[Occurrence]:
+    """The facts that move a component (statements do not), in recording order."""
+    return [
+        Occurrence(
+            fact_id=r["fact_id"],
+            component=_COMPONENTS[r["component"]],
+            value=r["value"],
+            earliest=date.fromisoformat(r["earliest"]),
+            latest=date.fromisoformat(r["latest"]),
+            position=r["first_position"],
+            edtf=r["edtf"],
+            measure=r["measure"],
+        )
+        for r in records
+        if r["component"] is not None and r["value"] is not None
+    ]
+
+
+def _dump(answer: Answer, part: str) -> str:
+    """An answer as the stance JSON shows it, so a report is assembled without decoding it."""
+    shown: dict[str, Any] = {
+        "value": answer.value,
+        "certainty": answer.certainty.value,
+        "alternatives": answer.alternatives,
+    }
+    if part != SUMMARY:
+        shown.update(since=answer.since, facts=answer.facts)
+    return orjson.dumps(shown).decode()
+
+
+def _answers(record: Any) -> dict[str, str]:
+    return {part: record[part] for part in PARTS}

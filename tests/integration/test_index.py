@@ -1,0 +1,168 @@
+"""The temporal index (issue 7): answers read from stored segments are the rules' answers.
+
+Every current answer now comes from the index; these laws compare it, byte for
+byte, with the rules run on every current fact (the path known-at answers
+still take), on both stores, while facts are recorded, corrected, retracted
+and reinstated, so the index is behind and rebuilt again and again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from stanceline.application import Stanceline
+from stanceline.application.reports import StanceReport
+from stanceline.domain.stance import stance_on
+from tests.factories import fact
+from tests.integration.conftest import FIXTURES, AppFactory
+from tests.integration.test_known_at import run_operation
+from tests.stores import Stores
+from tests.strategies import CHANGE_ACTORS, CHANGE_QUERY_DAYS, Operation, change_scripts
+
+ONE_DAY = timedelta(days=1)
+
+
+def by_the_rules(app: Stanceline, code: str, on: date) -> str:
+    """An actor's stance JSON from the rules on every fact that counts now (no index)."""
+    occurrences = [o for row in app.view.facts_of(code) if (o := row.occurrence()) is not None]
+    return StanceReport.of(app.resolve(code), stance_on(occurrences, on)).model_dump_json()
+
+
+def days_that_matter(app: Stanceline, codes: Iterable[str]) -> list[date]:
+    """Each fact's first and last day and their neighbours, the calendar's ends, and a few more."""
+    days = {date.min, date.max, *CHANGE_QUERY_DAYS}
+    for code in codes:
+        for row in app.view.facts_of(code):
+            for day in (row.earliest, row.latest):
+                days.add(day)
+                if day > date.min:
+                    days.add(day - ONE_DAY)
+                if day < date.max:
+                    days.add(day + ONE_DAY)
+    return sorted(days)
+
+
+def assert_index_agrees(app: Stanceline, codes: Iterable[str]) -> None:
+    """Every actor's stance and the world, on every day that matters, as the rules give them."""
+    codes = list(codes)
+    for day in days_that_matter(app, codes):
+        for code in codes:
+            assert app.stance(code, day).model_dump_json() == by_the_rules(app, code, day), (
+                code,
+                day,
+            )
+        world = [report.model_dump_json() for report in app.world(day)]
+        assert world == [by_the_rules(app, code, day) for code in app.view.actors()], day
+
+
+def test_the_fixtures_answer_as_the_rules_do(loaded_app: Stanceline) -> None:
+    assert_index_agrees(loaded_app, loaded_app.view.actors())
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=change_scripts(max_size=8))
+def test_law_after_every_change_the_index_answers_as_the_rules_do(
+    store_kind: str, script: list[Operation]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        stores = Stores(store_kind, Path(folder))
+        app = Stanceline(stores.url())
+        try:
+            recorded: list[str] = []
+            for operation in script:
+                if run_operation(app, operation, recorded):
+                    assert_index_agrees(app, CHANGE_ACTORS)
+        finally:
+            app.close()
+            stores.close()
+
+
+def test_another_process_s_new_facts_are_answered_from_a_rebuilt_index(
+    store_url: str,
+) -> None:
+    url = store_url
+    writer, reader = Stanceline(url), Stanceline(url)
+    try:
+        writer.load_file(FIXTURES)
+        assert_index_agrees(reader, ["RUS", "CHN"])
+        writer.record_fact(
+            fact(kind="recognition_withdrawn", actor="RUS", date="2025-07", summary="withdrawn")
+        )
+        writer.record_fact(fact(kind="formal_recognition_granted", actor="CHN", date="2025"))
+        assert_index_agrees(reader, ["RUS", "CHN"])
+        assert reader.stance("RUS", date(2025, 8, 1)).components["recognition"].value == "none"
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_retracted_last_fact_takes_the_actor_out_of_the_world(loaded_app: Stanceline) -> None:
+    loaded_app.retract("eu-statement-recognition-conditions", "a paraphrase")
+
+    assert "EU" not in [r.actor for r in loaded_app.world(date(2025, 7, 4))]
+    assert_index_agrees(loaded_app, ["EU"])
+
+
+def test_rebuild_rebuilds_the_index_too(loaded_app: Stanceline) -> None:
+    july_4 = date(2025, 7, 4)
+    assert loaded_app.stance("RUS", july_4).summary.value == "recognized"  # segments built
+    # Spoil Russia's stored answers: from now on the index alone says "no relations".
+    with loaded_app.view._writing() as c:
+        loaded_app.view._run(
+            c,
+            "UPDATE {segments} SET answer = :spoilt WHERE actor = 'RUS' AND component = 'summary'",
+            {"spoilt": '{"value": "no_relations", "certainty": "certain", "alternatives": []}'},
+        )
+    assert loaded_app.stance("RUS", july_4).summary.value == "no_relations"
+
+    loaded_app.rebuild()
+
+    assert loaded_app.stance("RUS", july_4).summary.value == "recognized"
+    assert_index_agrees(loaded_app, loaded_app.view.actors())
+
+
+def test_a_store_made_before_the_index_builds_it_on_first_use(make_app: AppFactory) -> None:
+    app = make_app()
+    app.load_file(FIXTURES)
+    with app.view._writing() as c:
+        app.view._run(c, "DROP TABLE {segments}")
+        app.view._run(c, "DROP TABLE {indexed}")
+    app.close()
+
+    reopened = make_app()
+
+    assert [r.actor for r in reopened.world(date(2025, 7, 4))] == reopened.view.actors()
+    assert_index_agrees(reopened, reopened.view.actors())
+
+
+@pytest.mark.parametrize("known_at", ["@13", "@14"])
+def test_known_at_answers_still_come_from_the_facts_known_then(
+    loaded_app: Stanceline, known_at: str
+) -> None:
+    july_4 = date(2025, 7, 4)
+    loaded_app.correct("rus-recognition-2025-07-03", "it was later", {"date": "2025-08"})
+
+    past = loaded_app.stance("RUS", july_4, known_at)
+
+    assert past.known_at == known_at
+    assert past.summary.value == "recognized"
+    assert loaded_app.stance("RUS", july_4).summary.value == "ambassador_level"
+
+
+def test_build_index_brings_the_actors_behind_up_to_date_at_once(loaded_app: Stanceline) -> None:
+    assert loaded_app.view.stale_actors() == loaded_app.view.actors()
+
+    assert loaded_app.build_index() == 7
+    assert loaded_app.view.stale_actors() == []
+    assert loaded_app.build_index() == 0
+
+    loaded_app.record_fact(fact(kind="formal_recognition_granted", actor="CHN", date="2025"))
+    assert loaded_app.view.stale_actors() == ["CHN"]
+    assert loaded_app.build_index() == 1
+    assert_index_agrees(loaded_app, ["CHN"])
