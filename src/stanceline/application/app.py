@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -73,8 +73,15 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
 
     name = "stanceline"
 
-    def __init__(self, store: str | None = None, catalogue: ActorCatalogue | None = None) -> None:
+    def __init__(
+        self,
+        store: str | None = None,
+        catalogue: ActorCatalogue | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.store = parse_store_url(store_url(store))
+        # The recorded time of each transaction (UTC); replaceable so tests can fix it.
+        self.clock = clock or _utc_now
         super().__init__(env={**self.store.env, **_recorder_env(self.store.kind)})
         self.catalogue = catalogue or ActorCatalogue.default()
         view = self.factory.tracking_recorder(_view_class(self.store.kind))
@@ -111,7 +118,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
                 [f.fact.fact_id for f in facts if isinstance(f.fact, ValidFact)]
             )
             batch = Batch(
-                self.fact_state, origin, stored, datetime.now(UTC), by or default_recorder()
+                self.fact_state, origin, stored, self.clock(), by or default_recorder()
             )
             for item in facts:
                 batch.add(item)
@@ -137,7 +144,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
                 state,
                 # Salted with the version: the same command given twice means it twice.
                 change_id=request.change_id(salt=f"v{state.version}"),
-                recorded_at=datetime.now(UTC),
+                recorded_at=self.clock(),
                 recorded_by=by or default_recorder(),
             )
             try:
@@ -310,6 +317,10 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         except UnknownActorError:
             # Recorded with an extension catalogue that is not loaded now: name it by code.
             return Actor(code=code, name=code, kind=ActorKind.ORGANISATION)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _recorder_env(kind: str) -> dict[str, str]:
