@@ -117,9 +117,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             stored = self.view.hashes(
                 [f.fact.fact_id for f in facts if isinstance(f.fact, ValidFact)]
             )
-            batch = Batch(
-                self.fact_state, origin, stored, self.clock(), by or default_recorder()
-            )
+            batch = Batch(self.fact_state, origin, stored, self.clock(), by or default_recorder())
             for item in facts:
                 batch.add(item)
             try:
