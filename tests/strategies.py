@@ -473,3 +473,23 @@ def open_occurrences(draw: st.DrawFn, max_size: int = 8) -> list[Occurrence]:
             fact = replace(fact, latest=MAX_DAY, edtf=f"{fact.earliest.isoformat()}/..")
         opened.append(fact)
     return opened
+
+
+# JSON values, for laws about canonical JSON
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too
+    | st.floats()  # NaN and infinities too
+    | st.text()  # any code point but lone surrogates
+)
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy[object]:
+    """Anything json.dumps writes: objects with string keys, arrays, text in any script, numbers."""
+    return st.recursive(
+        JSON_SCALARS,
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+        max_leaves=max_leaves,
+    )
