@@ -477,12 +477,14 @@ def open_occurrences(draw: st.DrawFn, max_size: int = 8) -> list[Occurrence]:
 
 # JSON values, for laws about canonical JSON
 
+# Any code point but lone surrogates, and often the first 256 (controls, DEL, Latin-1).
+JSON_TEXTS = st.text() | st.text(st.characters(max_codepoint=0xFF))
 JSON_SCALARS = (
     st.none()
     | st.booleans()
     | st.integers()  # beyond 64 bits too
     | st.floats()  # NaN and infinities too
-    | st.text()  # any code point but lone surrogates
+    | JSON_TEXTS
 )
 
 
@@ -490,6 +492,6 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[object]:
     """Anything json.dumps writes: objects with string keys, arrays, text in any script, numbers."""
     return st.recursive(
         JSON_SCALARS,
-        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(JSON_TEXTS, inner, max_size=5),
         max_leaves=max_leaves,
     )

@@ -20,7 +20,7 @@ from stanceline.domain.canonical import canonical_json, standard_json
 from stanceline.domain.events import DomainEvent, FactCorrected, fact_event
 from stanceline.domain.facts import FactContent
 from stanceline.domain.intake import ChangeRequest, content_hash
-from tests.strategies import fact_contents, fact_ids, json_values, texts
+from tests.strategies import JSON_TEXTS, fact_contents, fact_ids, json_values, texts
 
 
 def reference_content_hash(content: FactContent) -> str:
@@ -60,6 +60,7 @@ def test_canonical_json_is_the_standard_librarys(value: Any, ensure_ascii: bool)
         {"b": 1e-05, "a": [1e16, float("nan"), float("-inf"), -0.0]},  # orjson writes these apart
         {"n": 2**64, "m": -(2**63) - 1},  # beyond orjson's integers
         {"é": "é", "e": "\u2028\x7f\x00\x1f", "😀": ["😀", "\ud7ff"]},
+        {"del": "\x7f", "controls": "\x00\x08\t\n\x0c\r\x1f"},  # escaped alike, but for DEL
         {"a": ("tuple", 1), "b": True},  # a tuple: only the standard library's path takes it
         {2: "integer keys", 10: "sorted as integers"},
     ],
@@ -95,7 +96,7 @@ def test_chain_hashes_are_as_first_computed(
 @given(
     fact_ids(),
     texts(),
-    st.dictionaries(st.text(), json_values(max_leaves=5), max_size=3),
+    st.dictionaries(JSON_TEXTS, json_values(max_leaves=5), max_size=3),
     texts(),
     st.datetimes(timezones=st.timezones()),
 )

@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 
 from stanceline.application.audit import AuditQueries
 from stanceline.application.batch import Batch
+from stanceline.application.collector import collector_paused
 from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.mapper import PydanticMapper
@@ -97,8 +98,9 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         self, path: str | Path, *, by: str | None = None, progress: Progress | None = None
     ) -> LoadResult:
         """Record every fact of one file in one transaction: all of it or none of it."""
-        facts = read_facts(path, self.catalogue, progress)
-        return self.record_facts(facts, by=by, origin=str(path))
+        with collector_paused():
+            facts = read_facts(path, self.catalogue, progress)
+            return self.record_facts(facts, by=by, origin=str(path))
 
     def record_fact(self, raw: dict[str, Any], *, by: str | None = None) -> LoadResult:
         """Record one fact given as an import-format object (FieldError names a bad field)."""
@@ -112,12 +114,16 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         self, facts: Sequence[NumberedFact], *, by: str | None = None, origin: str = "input"
     ) -> LoadResult:
         """Record validated facts and changes in one transaction; what is stored is skipped."""
+        with collector_paused():
+            return self._record_facts(facts, by or default_recorder(), origin)
+
+    def _record_facts(self, facts: Sequence[NumberedFact], by: str, origin: str) -> LoadResult:
         for _ in range(SAVE_RETRIES):
             self.catch_up()
             stored = self.view.hashes(
                 [f.fact.fact_id for f in facts if isinstance(f.fact, ValidFact)]
             )
-            batch = Batch(self.fact_state, origin, stored, self.clock(), by or default_recorder())
+            batch = Batch(self.fact_state, origin, stored, self.clock(), by)
             for item in facts:
                 batch.add(item)
             try:
