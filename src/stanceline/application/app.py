@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Recording
 from eventsourcing.utils import get_topic
 
 from stanceline.application.audit import AuditQueries
@@ -92,6 +93,27 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     def construct_mapper(self) -> Mapper[str]:
         return PydanticMapper()
 
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[str] | DomainEventProtocol[str] | None,
+        **kwargs: Any,
+    ) -> list[Recording[str]]:
+        """Application.save, without its slow type check when given only this application's events.
+
+        eventsourcing asks of each object whether it is an event, with a runtime-checkable
+        Protocol that costs about 11 µs an object on Python 3.11, as much as mapping and
+        inserting the event. Events of our own classes are stored as save would store
+        them (the event store's put, then the same notification hooks); anything else is
+        left to the library.
+        """
+        if kwargs or not all(isinstance(obj, DomainEvent) for obj in objs):
+            return super().save(*objs, **kwargs)
+        events = cast(list[DomainEventProtocol[str]], list(objs))
+        recordings = self.events.put(events)
+        self._notify(recordings)
+        self.notify(events)
+        return recordings
+
     # Commands
 
     def load_file(
@@ -127,11 +149,10 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             for item in facts:
                 batch.add(item)
             try:
-                if batch.events:
-                    self.save(*batch.events)
+                saved = self.save(*batch.events) if batch.events else []
             except IntegrityError:
                 continue  # another writer stored one of these first: look again
-            self.catch_up()
+            self.catch_up(saved)
             return LoadResult(
                 recorded=len(batch.events),
                 already_present=batch.present,
@@ -197,20 +218,31 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
 
     # The read model
 
-    def catch_up(self) -> int:
-        """Bring the read model up to the end of the log; return its position."""
+    def catch_up(self, saved: Sequence[Recording[str]] = ()) -> int:
+        """Bring the read model up to the end of the log; return its position.
+
+        `saved` are recordings this application has just saved: their events are
+        projected as they are, not decoded again from the log. The log still says
+        which events come, in which order, so events that other writers stored
+        meanwhile are projected in their places.
+        """
+        known = {r.notification.id: r.domain_event for r in saved}
         position = self.view.position()
         while notifications := self.recorder.select_notifications(
             start=position + 1, limit=CATCH_UP_BATCH
         ):
-            events = [
-                (n.id, cast(DomainEvent, self.mapper.to_domain_event(n))) for n in notifications
-            ]
+            events = [(n.id, self._event(n, known)) for n in notifications]
             # Another process may have projected the same events first.
             with suppress(IntegrityError):
                 self.view.apply(events, notifications[-1].id)
             position = self.view.position()
         return position
+
+    def _event(self, notification: Notification, known: dict[int, Any]) -> DomainEvent:
+        event = known.pop(notification.id, None)
+        if event is None:
+            event = self.mapper.to_domain_event(notification)
+        return cast(DomainEvent, event)
 
     def rebuild(self) -> int:
         """Rebuild the read model and its index from the whole log; return how many facts."""

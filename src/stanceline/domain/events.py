@@ -80,6 +80,17 @@ class FactRecorded(DomainEvent):
             details=self.details.model_dump(mode="json"),
         )
 
+    def content_json(self) -> dict[str, Any]:
+        """`content().model_dump(mode="json")`, without building and validating the content."""
+        return {
+            "kind": self.KIND.value,
+            "actor": self.actor,
+            "date": self.date,
+            "summary": self.summary,
+            "source": self.source.model_dump(mode="json"),
+            "details": self.details.model_dump(mode="json"),
+        }
+
 
 class TerroristDesignationImposed(FactRecorded):
     """Stored event of a `terrorist_designation_imposed` fact."""

@@ -62,8 +62,12 @@ class ValidFact:
 
 def content_hash(content: FactContent) -> str:
     """A hash of the canonical content: equal facts hash equal, whatever the spelling."""
-    canonical = canonical_json(content.model_dump(mode="json"), ensure_ascii=True)
-    return hashlib.sha256(canonical).hexdigest()
+    return dumped_content_hash(content.model_dump(mode="json"))
+
+
+def dumped_content_hash(dumped: dict[str, Any]) -> str:
+    """content_hash of a FactContent already dumped with `model_dump(mode="json")`."""
+    return hashlib.sha256(canonical_json(dumped, ensure_ascii=True)).hexdigest()
 
 
 def derived_id(digest: str) -> str:
