@@ -33,6 +33,7 @@ from stanceline.projections.rows import (
     CURRENT,
     KNOWN_AT,
     UPSTREAM,
+    WIRE_COLUMNS,
     FactRow,
     changed_row,
     format_time,
@@ -181,12 +182,21 @@ class StanceModel(SegmentIndex):
     def _visible(known_at: int | None) -> str:
         return CURRENT if known_at is None else KNOWN_AT
 
-    def versions_at(self, first: int, last: int) -> dict[int, FactRow]:
-        """The versions made by the events at positions first..last, by position."""
-        rows = self._select(
-            "position >= :first AND position <= :last", {"first": first, "last": last}, "position"
-        )
-        return {row.position: row for row in rows}
+    def wire_records(self, after: int, upto: int, limit: int) -> list[Any]:
+        """The first `limit` versions made by events at positions in (after, upto], as stored.
+
+        Only the WIRE_COLUMNS, undecoded (dates and times as their stored text), for
+        the stream: a CloudEvent shows them as they are.
+        """
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                f"SELECT {WIRE_COLUMNS} FROM {{versions}} "
+                "WHERE position > :after AND position <= :upto "
+                f"ORDER BY position LIMIT {int(limit)}",
+                {"after": after, "upto": upto},
+            )
+            return list(c.fetchall())
 
     def facts_of(self, actor: str, known_at: int | None = None) -> list[FactRow]:
         """The facts of one actor that count (not retracted), as known now or at position N."""

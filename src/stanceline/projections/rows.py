@@ -37,6 +37,11 @@ COLUMNS = (
     "change_id, actor, kind, component, value, measure, edtf, earliest, latest, doubtful, "
     "content_hash, recorded_at, recorded_by, payload"
 )
+# What a version shows on the wire (stream/cloudevents.py), read as stored.
+WIRE_COLUMNS = (
+    "position, fact_id, version, change, reason, active, actor, kind, edtf, earliest, latest, "
+    "recorded_at, recorded_by, payload"
+)
 CURRENT = "superseded_at IS NULL"
 KNOWN_AT = "position <= :n AND (superseded_at IS NULL OR superseded_at > :n)"
 
