@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from eventsourcing.persistence import IntegrityError, OperationalError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from stanceline.projections.index import INDEX_TABLE, SEED_INDEX, SEGMENTS_TABLE
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 from stanceline.projections.rows import FactRow, format_time
 
@@ -36,11 +36,14 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
             "CREATE INDEX IF NOT EXISTS stance_versions_recorded ON stance_versions (recorded_at)",
             f"CREATE TABLE IF NOT EXISTS stance_segments ({SEGMENTS_TABLE})",
             f"CREATE TABLE IF NOT EXISTS stance_index ({INDEX_TABLE})",
-            self._sql(SEED_INDEX),
             # The store's own id, the stable `source` of its CloudEvents (not part of the model:
             # a rebuild keeps it).
             "CREATE TABLE IF NOT EXISTS stanceline_store (id TEXT NOT NULL)",
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        self._seed_index(c)
 
     def _sql(self, statement: str) -> str:
         # SQLite reads `:name` parameters as they are.

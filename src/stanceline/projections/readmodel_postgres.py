@@ -12,7 +12,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from stanceline.projections.index import INDEX_TABLE, SEED_INDEX, SEGMENTS_TABLE
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -46,7 +46,6 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
                 f"CREATE INDEX IF NOT EXISTS stance_versions_recorded ON {versions} (recorded_at)",
                 f"CREATE TABLE IF NOT EXISTS {self._tables['segments']} ({SEGMENTS_TABLE})",
                 f"CREATE TABLE IF NOT EXISTS {self._tables['indexed']} ({INDEX_TABLE})",
-                SEED_INDEX.format(**self._tables),
                 # The store's own id, the stable `source` of its CloudEvents (not part of the
                 # model: a rebuild keeps it).
                 f"CREATE TABLE IF NOT EXISTS {self._tables['store']} (id TEXT NOT NULL)",
@@ -61,6 +60,7 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
         # Two processes opening a new store at once must not both create the tables.
         curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
         super()._create_table(curs)
+        self._seed_index(curs)
 
     def _sql(self, statement: str) -> str:
         return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
