@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -103,33 +104,33 @@ class StanceModel(SegmentIndex):
         """
         with self._writing() as c:
             self._check_behind(c, events[0][0] if events else position)
-            pending: list[FactRow] = []
-            latest: dict[str, FactRow] = {}
+            rows: list[FactRow] = []  # inserted together at the end
+            made: dict[str, int] = {}  # fact id -> index in rows of its latest version made here
             touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
                 if isinstance(event, FactRecorded):
                     row = recorded_row(at, event)
-                    pending.append(row)
                 elif isinstance(event, FactChanged):
-                    self._insert(c, pending)
-                    pending.clear()
-                    before = latest.get(event.originator_id) or self._current(
-                        c, event.originator_id
-                    )
+                    fact_id = event.originator_id
+                    if fact_id in made:  # superseded before it is even inserted
+                        before = rows[made[fact_id]]
+                        rows[made[fact_id]] = replace(before, superseded_at=at)
+                    else:
+                        before = self._current(c, fact_id)
+                        self._run(
+                            c,
+                            "UPDATE {versions} SET superseded_at = :at "
+                            f"WHERE fact_id = :id AND {CURRENT}",
+                            {"at": at, "id": fact_id},
+                        )
                     row = changed_row(before, at, event)
                     touched[before.actor] = at  # its actor before the change, should one move it
-                    self._run(
-                        c,
-                        "UPDATE {versions} SET superseded_at = :at "
-                        f"WHERE fact_id = :id AND {CURRENT}",
-                        {"at": at, "id": row.fact_id},
-                    )
-                    self._insert(c, [row])
                 else:
                     continue
-                latest[row.fact_id] = row
+                made[row.fact_id] = len(rows)
+                rows.append(row)
                 touched[row.actor] = at
-            self._insert(c, pending)
+            self._insert(c, rows)
             self._mark(c, touched)
             self._insert_tracking(c, Tracking(UPSTREAM, position))
 
