@@ -189,15 +189,34 @@ class StanceModel(SegmentIndex):
         Only the WIRE_COLUMNS, undecoded (dates and times as their stored text), for
         the stream: a CloudEvent shows them as they are.
         """
+        found: list[Any] = []
+        select = f"SELECT {WIRE_COLUMNS} FROM {{versions}} WHERE position > :after AND "
         with self.datastore.transaction(commit=False) as c:
-            self._run(
-                c,
-                f"SELECT {WIRE_COLUMNS} FROM {{versions}} "
-                "WHERE position > :after AND position <= :upto "
-                f"ORDER BY position LIMIT {int(limit)}",
-                {"after": after, "upto": upto},
-            )
-            return list(c.fetchall())
+            while len(found) < limit and after < upto:
+                # A window of at most `limit` positions, so no plan ever reads or sorts
+                # the rest of the log (PostgreSQL may, with a LIMIT, when its statistics
+                # still think the table small).
+                last = min(upto, after + limit - len(found))
+                self._run(
+                    c,
+                    select + "position <= :last ORDER BY position",
+                    {"after": after, "last": last},
+                )
+                page = c.fetchall()
+                if page:
+                    found.extend(page)
+                    after = last
+                    continue
+                # Positions may have gaps on PostgreSQL (rolled-back inserts): skip this one.
+                self._run(
+                    c,
+                    "SELECT MIN(position) AS next FROM {versions} "
+                    "WHERE position > :after AND position <= :upto",
+                    {"after": after, "upto": upto},
+                )
+                following = c.fetchone()["next"]
+                after = upto if following is None else following - 1
+        return found
 
     def facts_of(self, actor: str, known_at: int | None = None) -> list[FactRow]:
         """The facts of one actor that count (not retracted), as known now or at position N."""
