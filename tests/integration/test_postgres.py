@@ -97,6 +97,7 @@ def test_the_stream_pages_over_a_wide_gap_without_a_skip_or_a_repeat(
     while page := loaded_app.read_events(after=paged[-1] if paged else 0, limit=2):
         paged.extend(p for p, _ in page)
     assert paged == positions
+    assert [c["position"] for _, c in loaded_app.stance_changes(after=0, limit=100)] == positions
     with loaded_app.subscribe(0) as subscription:
         followed = [p for p, _ in itertools.islice(subscription, 17)]
     assert followed == positions

@@ -189,13 +189,20 @@ class StanceModel(SegmentIndex):
         Only the WIRE_COLUMNS, undecoded (dates and times as their stored text), for
         the stream: a CloudEvent shows them as they are.
         """
+        return self._by_position(WIRE_COLUMNS, after, upto, limit)
+
+    def _by_position(self, columns: str, after: int, upto: int, limit: int) -> list[Any]:
+        """The first `limit` records at positions in (after, upto], in position order.
+
+        Read in windows of at most `limit` positions, so no plan ever reads or sorts
+        the rest of the log: PostgreSQL, asked for `ORDER BY position LIMIT n`
+        while its statistics still think the table small, read every later row
+        and sorted them, for each page.
+        """
         found: list[Any] = []
-        select = f"SELECT {WIRE_COLUMNS} FROM {{versions}} WHERE position > :after AND "
+        select = f"SELECT {columns} FROM {{versions}} WHERE position > :after AND "
         with self.datastore.transaction(commit=False) as c:
             while len(found) < limit and after < upto:
-                # A window of at most `limit` positions, so no plan ever reads or sorts
-                # the rest of the log (PostgreSQL may, with a LIMIT, when its statistics
-                # still think the table small).
                 last = min(upto, after + limit - len(found))
                 self._run(
                     c,
@@ -247,8 +254,10 @@ class StanceModel(SegmentIndex):
 
     def changes_between(self, after: int, upto: int, limit: int | None = None) -> list[FactRow]:
         """The versions made by events at positions in (after, upto], the first `limit` of them."""
-        where = "position > :after AND position <= :upto"
-        return self._select(where, {"after": after, "upto": upto}, order="position", limit=limit)
+        if limit is None:
+            where = "position > :after AND position <= :upto"
+            return self._select(where, {"after": after, "upto": upto}, order="position")
+        return [to_row(record) for record in self._by_position(COLUMNS, after, upto, limit)]
 
     def actors(self, known_at: int | None = None) -> list[str]:
         """Every actor with a fact that counts, sorted by code."""
