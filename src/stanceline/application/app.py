@@ -121,8 +121,13 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
     ) -> LoadResult:
         """Record every fact of one file in one transaction: all of it or none of it."""
         with collector_paused():
-            facts = read_facts(path, self.catalogue, progress)
-            return self.record_facts(facts, by=by, origin=str(path))
+            # The file's facts and events are freed when this call returns, before the
+            # collector resumes: it need not walk them all once more on its way out.
+            return self._load_file(path, by, progress)
+
+    def _load_file(self, path: str | Path, by: str | None, progress: Progress | None) -> LoadResult:
+        facts = read_facts(path, self.catalogue, progress)
+        return self.record_facts(facts, by=by, origin=str(path))
 
     def record_fact(self, raw: dict[str, Any], *, by: str | None = None) -> LoadResult:
         """Record one fact given as an import-format object (FieldError names a bad field)."""

@@ -176,32 +176,32 @@ def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
     return row
 
 
-def to_params(r: FactRow) -> dict[str, Any]:
-    """A row as the named parameters of an insert: dates and times as sortable text."""
-    return {
-        "fact_id": r.fact_id,
-        "version": r.version,
-        "position": r.position,
-        "superseded_at": r.superseded_at,
-        "first_position": r.first_position,
-        "active": int(r.active),
-        "change": r.change,
-        "reason": r.reason,
-        "change_id": r.change_id,
-        "actor": r.actor,
-        "kind": r.kind.value,
-        "component": r.component.value if r.component else None,
-        "value": r.value,
-        "measure": r.measure,
-        "edtf": r.edtf,
-        "earliest": r.earliest.isoformat(),
-        "latest": r.latest.isoformat(),
-        "doubtful": int(r.doubtful),
-        "content_hash": r.content_hash,
-        "recorded_at": format_time(r.recorded_at),
-        "recorded_by": r.recorded_by,
-        "payload": orjson.dumps(r.payload).decode(),
-    }
+def to_params(r: FactRow) -> tuple[Any, ...]:
+    """A row as the values of an insert, in COLUMNS order: dates and times as sortable text."""
+    return (
+        r.fact_id,
+        r.version,
+        r.position,
+        r.superseded_at,
+        r.first_position,
+        int(r.active),
+        r.change,
+        r.reason,
+        r.change_id,
+        r.actor,
+        r.kind.value,
+        r.component.value if r.component else None,
+        r.value,
+        r.measure,
+        r.edtf,
+        r.earliest.isoformat(),
+        r.latest.isoformat(),
+        int(r.doubtful),
+        r.content_hash,
+        format_time(r.recorded_at),
+        r.recorded_by,
+        orjson.dumps(r.payload).decode(),
+    )
 
 
 def to_row(record: Any) -> FactRow:
