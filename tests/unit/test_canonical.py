@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from stanceline.domain.canonical import canonical_json, standard_json
 from stanceline.domain.events import DomainEvent, FactCorrected, fact_event
 from stanceline.domain.facts import FactContent
-from stanceline.domain.intake import ChangeRequest, content_hash
+from stanceline.domain.intake import ChangeRequest, content_hash, dumped_content_hash
 from tests.strategies import JSON_TEXTS, fact_contents, fact_ids, json_values, texts
 
 
@@ -115,3 +115,13 @@ def test_change_ids_and_chains_of_changes_are_as_first_computed(
         details=details,
     )
     assert event.digest("previous") == reference_digest(event, "previous")
+
+
+@given(fact_ids(), fact_contents(), st.datetimes(timezones=st.timezones()))
+def test_a_recorded_event_hashes_as_the_content_it_was_made_from(
+    fact_id: str, content: FactContent, at: datetime
+) -> None:
+    # A load projects a fact with the hash its validation computed; a rebuild, from the event.
+    event = fact_event(fact_id, content, recorded_at=at, recorded_by="someone")
+    assert event.content_json() == event.content().model_dump(mode="json")
+    assert dumped_content_hash(event.content_json()) == content_hash(content)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -54,7 +54,7 @@ from stanceline.domain.lifecycle import (
 from stanceline.domain.stance import Occurrence, stance_on
 from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
-from stanceline.projections.model import StanceModel
+from stanceline.projections.model import NO_HASHES, StanceModel
 from stanceline.projections.readmodel import StanceView
 
 USER_ENV = "STANCELINE_USER"
@@ -157,7 +157,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
                 saved = self.save(*batch.events) if batch.events else []
             except IntegrityError:
                 continue  # another writer stored one of these first: look again
-            self.catch_up(saved)
+            self.catch_up(saved, batch.content_hashes)
             return LoadResult(
                 recorded=len(batch.events),
                 already_present=batch.present,
@@ -223,13 +223,16 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
 
     # The read model
 
-    def catch_up(self, saved: Sequence[Recording[str]] = ()) -> int:
+    def catch_up(
+        self, saved: Sequence[Recording[str]] = (), content_hashes: Mapping[str, str] = NO_HASHES
+    ) -> int:
         """Bring the read model up to the end of the log; return its position.
 
         `saved` are recordings this application has just saved: their events are
-        projected as they are, not decoded again from the log. The log still says
-        which events come, in which order, so events that other writers stored
-        meanwhile are projected in their places.
+        projected as they are, not decoded again from the log, and `content_hashes`
+        are the content hashes of the facts they record, by fact id, as validation
+        computed them. The log still says which events come, in which order, so
+        events that other writers stored meanwhile are projected in their places.
         """
         known = {r.notification.id: r.domain_event for r in saved}
         position = self.view.position()
@@ -239,7 +242,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             events = [(n.id, self._event(n, known)) for n in notifications]
             # Another process may have projected the same events first.
             with suppress(IntegrityError):
-                self.view.apply(events, notifications[-1].id)
+                self.view.apply(events, notifications[-1].id, content_hashes)
             position = self.view.position()
         return position
 

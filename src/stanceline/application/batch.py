@@ -42,6 +42,8 @@ class Batch:
         # later line changes it (most never are, and a state per fact costs memory).
         self.states: dict[str, FactState] = {}
         self.recorded: dict[str, FactRecorded] = {}
+        # The content hash of each fact recorded here, as validation computed it.
+        self.content_hashes: dict[str, str] = {}
         self.seen: Counter[str] = Counter()
 
     def add(self, item: NumberedFact) -> None:
@@ -75,6 +77,7 @@ class Batch:
         )
         self.events.append(event)
         self.recorded[fact.fact_id] = event
+        self.content_hashes[fact.fact_id] = fact.content_hash
         self.hashes[fact.fact_id] = {fact.content_hash}
 
     def _add_change(self, request: ChangeRequest) -> None:

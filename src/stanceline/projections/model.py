@@ -18,11 +18,12 @@ it (`_sql`) and how to take its write lock (`_writing`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -56,6 +57,7 @@ VERSIONS_COLUMNS = (
 )
 OPEN_START = MIN_DAY.isoformat()
 _COLUMN_COUNT = len(COLUMNS.split(","))
+NO_HASHES: Mapping[str, str] = MappingProxyType({})
 
 
 class StanceModel(SegmentIndex):
@@ -106,10 +108,17 @@ class StanceModel(SegmentIndex):
         """The last log position the model includes (0 when empty)."""
         return self.max_tracking_id(UPSTREAM) or 0
 
-    def apply(self, events: Sequence[tuple[int, DomainEvent]], position: int) -> None:
+    def apply(
+        self,
+        events: Sequence[tuple[int, DomainEvent]],
+        position: int,
+        content_hashes: Mapping[str, str] = NO_HASHES,
+    ) -> None:
         """Add the versions the events make and move the tracking position, in one transaction.
 
-        IntegrityError when another projector has already applied them.
+        `content_hashes` may give the content hash of a fact whose recording is among
+        the events (by fact id), as computed already. IntegrityError when another
+        projector has already applied them.
         """
         with self._writing() as c:
             self._check_behind(c, events[0][0] if events else position)
@@ -118,7 +127,7 @@ class StanceModel(SegmentIndex):
             touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
                 if isinstance(event, FactRecorded):
-                    row = recorded_row(at, event)
+                    row = recorded_row(at, event, content_hashes.get(event.fact_id))
                 elif isinstance(event, FactChanged):
                     fact_id = event.originator_id
                     if fact_id in made:  # superseded before it is even inserted

@@ -112,8 +112,13 @@ class FactRow:
         )
 
 
-def _content_columns(fact_id: str, dumped: dict[str, Any], effect: Effect | None) -> dict[str, Any]:
-    """The columns a version takes from its content, given as `model_dump(mode="json")`."""
+def _content_columns(
+    fact_id: str, dumped: dict[str, Any], effect: Effect | None, content_hash: str | None = None
+) -> dict[str, Any]:
+    """The columns a version takes from its content, given as `model_dump(mode="json")`.
+
+    `content_hash`, when given, is that content's hash, already computed.
+    """
     effective = parse_effective_date(dumped["date"])
     source = {key: value for key, value in dumped["source"].items() if value is not None}
     return {
@@ -126,14 +131,14 @@ def _content_columns(fact_id: str, dumped: dict[str, Any], effect: Effect | None
         "earliest": effective.earliest,
         "latest": effective.latest,
         "doubtful": effective.doubtful,
-        "content_hash": dumped_content_hash(dumped),
+        "content_hash": content_hash or dumped_content_hash(dumped),
         # As the import format writes it: the id first, no empty source fields.
         "payload": {"id": fact_id, **dumped, "source": source},
     }
 
 
-def recorded_row(position: int, event: FactRecorded) -> FactRow:
-    """The first version of a fact, from the event that recorded it."""
+def recorded_row(position: int, event: FactRecorded, content_hash: str | None = None) -> FactRow:
+    """The first version of a fact, from the event that recorded it (and its content hash)."""
     return FactRow(
         fact_id=event.fact_id,
         version=event.originator_version,
@@ -148,7 +153,10 @@ def recorded_row(position: int, event: FactRecorded) -> FactRow:
         recorded_by=event.recorded_by,
         # The event's fields were validated when it was made or read: no FactContent needed.
         **_content_columns(
-            event.fact_id, event.content_json(), effect_of(event.KIND, event.details)
+            event.fact_id,
+            event.content_json(),
+            effect_of(event.KIND, event.details),
+            content_hash,
         ),
     )
 
