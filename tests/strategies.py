@@ -473,3 +473,59 @@ def open_occurrences(draw: st.DrawFn, max_size: int = 8) -> list[Occurrence]:
             fact = replace(fact, latest=MAX_DAY, edtf=f"{fact.earliest.isoformat()}/..")
         opened.append(fact)
     return opened
+
+
+# JSON values, for laws about canonical JSON
+
+# Any code point but lone surrogates, and often the first 256 (controls, DEL, Latin-1).
+JSON_TEXTS = st.text() | st.text(st.characters(max_codepoint=0xFF))
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too
+    | st.floats()  # NaN and infinities too
+    | JSON_TEXTS
+)
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy[object]:
+    """Anything json.dumps writes: objects with string keys, arrays, text in any script, numbers."""
+    return st.recursive(
+        JSON_SCALARS,
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(JSON_TEXTS, inner, max_size=5),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def change_files(draw: st.DrawFn, max_size: int = 10) -> list[list[dict[str, object]]]:
+    """Import files of facts and of change lines that the fact's state allows when they come.
+
+    A change line may change a fact recorded earlier in the same file or in an earlier
+    one, and the same line may come twice. 1 to 3 consecutive files.
+    """
+    lines: list[dict[str, object]] = []
+    retracted: list[bool] = []
+    for operation in draw(change_scripts(max_size)):
+        action = operation[0]
+        if action == "record":
+            line = operation[1]
+            assert isinstance(line, dict)
+            lines.append(line)
+            retracted.append(False)
+            continue
+        number = int(str(operation[1])) % len(retracted)
+        target = f"f{number}"
+        if action == "correct" and not retracted[number]:
+            fields = operation[2]
+            assert isinstance(fields, dict)
+            lines.append({"corrects": target, "reason": "a correction", **fields})
+        elif action == "retract" and not retracted[number]:
+            lines.append({"retracts": target, "reason": "not so"})
+            retracted[number] = True
+        elif action == "reinstate" and retracted[number]:
+            lines.append({"reinstates": target, "reason": "so after all"})
+            retracted[number] = False
+    cuts = sorted(draw(st.lists(st.integers(0, len(lines)), max_size=2)))
+    bounds = [0, *cuts, len(lines)]
+    return [lines[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]

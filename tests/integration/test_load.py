@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -119,6 +120,8 @@ def test_the_whole_good_file_still_loads_once_the_bad_line_is_fixed(
 
     assert (result.recorded, result.already_present) == (1000, 0)
     assert event_count(app) == app.view.position() == 1000
+    # The load pauses the cyclic collector; failed or not, it is back afterwards.
+    assert gc.isenabled()
 
 
 def test_each_file_is_its_own_transaction(app: Stanceline, write_file: FileWriter) -> None:

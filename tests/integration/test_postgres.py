@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import PersistenceError, StoredEvent
 from psycopg.sql import SQL, Identifier
 
 from stanceline.application import Stanceline
@@ -73,3 +75,29 @@ def test_a_rolled_back_insert_leaves_a_gap_that_verify_and_the_stream_step_over(
     assert report.ok, report.problem
     assert (report.count, report.position) == (15, positions[-1])
     assert [c["position"] for _, c in loaded_app.stance_changes(after=0, limit=100)] == positions
+
+
+def test_the_stream_pages_over_a_wide_gap_without_a_skip_or_a_repeat(
+    loaded_app: Stanceline,
+) -> None:
+    [first] = loaded_app.recorder.select_notifications(start=1, limit=1)
+    # New events and one already stored: every position they took is consumed, none kept;
+    # more than a page reads (at least 100), so a read must step over a page with none.
+    lost = [StoredEvent(f"lost-{n}", 1, first.topic, first.state) for n in range(250)]
+    with pytest.raises(PersistenceError):
+        loaded_app.recorder.insert_events([*lost, first])
+    for n in range(3):
+        loaded_app.record_fact(fact(summary=f"after the gap {n}"))
+
+    everything = loaded_app.read_events(after=0, limit=100)
+    positions = [p for p, _ in everything]
+    assert len(positions) == 17
+    assert positions[-3] > 15 + 250  # the gap
+    paged: list[int] = []
+    while page := loaded_app.read_events(after=paged[-1] if paged else 0, limit=2):
+        paged.extend(p for p, _ in page)
+    assert paged == positions
+    assert [c["position"] for _, c in loaded_app.stance_changes(after=0, limit=100)] == positions
+    with loaded_app.subscribe(0) as subscription:
+        followed = [p for p, _ in itertools.islice(subscription, 17)]
+    assert followed == positions

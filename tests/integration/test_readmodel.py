@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from stanceline.application import Stanceline
 from stanceline.application.reports import LoadResult
 from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
+from stanceline.errors import ImportFileError
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import AppFactory
 from tests.stores import STORE_PARAMS, law_settings, scratch
-from tests.strategies import import_files
+from tests.strategies import change_files, import_files
 
 Snapshot = tuple[list[tuple[Any, ...]], int]
 
@@ -233,3 +235,76 @@ def test_law_the_incremental_read_model_equals_a_rebuild(kind: str) -> None:
             assert count == len(before[0])
 
     law()
+
+
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_law_a_model_projected_from_the_events_just_saved_equals_a_rebuild(kind: str) -> None:
+    @law_settings(kind)
+    @given(files=change_files(max_size=12))
+    def law(files: list[list[dict[str, Any]]]) -> None:
+        # A load projects the events it has just saved as they are, changes of facts
+        # recorded in the same file included; a rebuild decodes every event from the log.
+        with scratch(kind) as (folder, make):
+            app = make()
+            for number, lines in enumerate(files):
+                # A correction that changes nothing is refused, and so its whole file.
+                with suppress(ImportFileError):
+                    app.load_file(write_jsonl(folder / f"part-{number}.jsonl", lines))
+            before, answered = snapshot(app), answers(app)
+            counting = [row for row in before[0] if row[3] is None and row[5] == 1]
+            assert app.rebuild() == len(counting)  # current versions that count
+            assert snapshot(app) == before
+            assert answers(app) == answered
+
+    law()
+
+
+def test_another_writer_s_events_saved_around_a_load_are_projected_in_their_places(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    loader, other = make_app(), make_app()
+    save = loader.save
+    others: list[str] = []
+
+    def save_with_other_writers_around(*events: Any, **kwargs: Any) -> Any:
+        # Just before the load's events and just after them; the other writer projects neither.
+        others.append(store_behind_the_projection(other, fact(summary="just before")))
+        recordings = save(*events, **kwargs)
+        others.append(store_behind_the_projection(other, fact(summary="just after")))
+        return recordings
+
+    loader.save = save_with_other_writers_around  # type: ignore[method-assign]
+    lines = [fact(summary=f"loaded {n}", id=f"l{n}") for n in range(5)]
+    loader.load_file(
+        write_jsonl(tmp_path / "f.jsonl", [*lines, {"retracts": "l2", "reason": "no"}])
+    )
+
+    rows, position = snapshot(loader)
+    assert position == event_count(loader) == 8
+    assert [row[0] for row in rows] == [others[0], "l0", "l1", "l2", "l3", "l4", "l2", others[1]]
+    assert [row[2] for row in rows] == list(range(1, 9))
+    loader.rebuild()
+    assert snapshot(loader) == (rows, position)
+
+
+def test_a_load_whose_events_another_reader_projected_first_applies_nothing_twice(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    loader, reader = make_app(), make_app()
+    save = loader.save
+
+    def save_then_another_projects(*events: Any, **kwargs: Any) -> Any:
+        recordings = save(*events, **kwargs)
+        reader.catch_up()  # the read model is shared: the load's events are in it already
+        return recordings
+
+    loader.save = save_then_another_projects  # type: ignore[method-assign]
+    result = loader.load_file(
+        write_jsonl(tmp_path / "f.jsonl", [fact(summary=f"s{n}") for n in range(4)])
+    )
+
+    assert result.recorded == 4
+    rows, position = snapshot(loader)
+    assert position == len(rows) == event_count(loader) == 4
+    loader.rebuild()
+    assert snapshot(loader) == (rows, position)

@@ -10,6 +10,7 @@ from stanceline.application.loading import NumberedFact
 from stanceline.domain.events import (
     DomainEvent,
     FactCorrected,
+    FactRecorded,
     FactReinstated,
     FactRetracted,
     fact_event,
@@ -37,7 +38,12 @@ class Batch:
         self.by = by
         self.events: list[DomainEvent] = []
         self.present = 0
+        # The state of a fact this batch changes; a fact it records gets one only when a
+        # later line changes it (most never are, and a state per fact costs memory).
         self.states: dict[str, FactState] = {}
+        self.recorded: dict[str, FactRecorded] = {}
+        # The content hash of each fact recorded here, as validation computed it.
+        self.content_hashes: dict[str, str] = {}
         self.seen: Counter[str] = Counter()
 
     def add(self, item: NumberedFact) -> None:
@@ -70,11 +76,12 @@ class Batch:
             fact.fact_id, fact.content, recorded_at=self.recorded_at, recorded_by=self.by
         )
         self.events.append(event)
-        self.states[fact.fact_id] = evolve(None, event)
+        self.recorded[fact.fact_id] = event
+        self.content_hashes[fact.fact_id] = fact.content_hash
         self.hashes[fact.fact_id] = {fact.content_hash}
 
     def _add_change(self, request: ChangeRequest) -> None:
-        state = self.states.get(request.fact_id) or self.fact_state(request.fact_id)
+        state = self._state(request.fact_id)
         change_id = request.change_id()
         # The same line again later in one file means it again: number the repeats.
         repeats = self.seen[change_id]
@@ -89,6 +96,14 @@ class Batch:
         )
         self.events.append(event)
         self.states[request.fact_id] = evolve(state, event)
+
+    def _state(self, fact_id: str) -> FactState:
+        """The fact as this batch leaves it so far: changed, recorded here, or as stored."""
+        if fact_id in self.states:
+            return self.states[fact_id]
+        if fact_id in self.recorded:
+            return evolve(None, self.recorded[fact_id])
+        return self.fact_state(fact_id)
 
 
 _ACTION_FIELDS = {

@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 from stanceline.config import POSTGRES
 from stanceline.domain.diff import knowledge_changes
-from stanceline.domain.events import DomainEvent
+from stanceline.domain.events import TOPIC_ALIASES, FactCorrected
 from stanceline.domain.stance import Occurrence
 from stanceline.stream.cloudevents import to_cloudevent
 from stanceline.stream.subscription import Subscription
 from stanceline.stream.wakeup import Wakeup
+
+# The topics FactCorrected events are stored under (an old name too, should it be renamed).
+CORRECTED_TOPICS = [
+    FactCorrected.TOPIC,
+    *(old for old, new in TOPIC_ALIASES.items() if new == FactCorrected.TOPIC),
+]
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording
@@ -129,21 +135,28 @@ class Feed:
         position = self.catch_up()
         if position <= after:
             return []
-        notifications = self.recorder.select_notifications(
-            start=after + 1, limit=limit, stop=position
+        records = self.view.wire_records(after, position, limit)
+        fields = self._corrected_fields(
+            [r["position"] for r in records if r["change"] == "corrected"]
         )
-        if not notifications:
-            return []
-        rows = self.view.versions_at(notifications[0].id, notifications[-1].id)
         return [
-            (
-                n.id,
-                to_cloudevent(
-                    n.id, cast(DomainEvent, self.mapper.to_domain_event(n)), rows[n.id], self.source
-                ),
-            )
-            for n in notifications
+            (r["position"], to_cloudevent(r, self.source, fields.get(r["position"])))
+            for r in records
         ]
+
+    def _corrected_fields(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        """The fields each correction at `positions` replaced, read from the events themselves."""
+        if not positions:
+            return {}
+        # Every event in the range has its version among the records read, so these are
+        # exactly the corrections at `positions`.
+        notifications = self.recorder.select_notifications(
+            start=positions[0], limit=len(positions), stop=positions[-1], topics=CORRECTED_TOPICS
+        )
+        return {
+            n.id: cast(FactCorrected, self.mapper.to_domain_event(n)).changes()
+            for n in notifications
+        }
 
     def subscribe(
         self,

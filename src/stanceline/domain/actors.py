@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -120,6 +120,7 @@ class _OrganisationEntry(BaseModel):
 _CATALOGUE_FILE = TypeAdapter(list[_OrganisationEntry])
 
 
+@lru_cache(maxsize=4096)
 def _normalise(text: str) -> str:
     """The lookup key: ignores case, accents, punctuation and a leading "the"."""
     folded = unicodedata.normalize("NFKD", text.casefold())

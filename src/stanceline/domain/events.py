@@ -11,12 +11,12 @@ old name stays loadable through TOPIC_ALIASES.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from stanceline.domain.canonical import canonical_json
 from stanceline.domain.facts import (
     Details,
     EnvoyAcceptedDetails,
@@ -45,13 +45,8 @@ class DomainEvent(BaseModel):
     def digest(self, previous: str) -> str:
         """SHA-256 over the previous event's chain and this event's whole content."""
         state = self.model_dump(mode="json", exclude={"chain"})
-        canonical = json.dumps(
-            {"topic": self.TOPIC, **state},
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return hashlib.sha256((previous + canonical).encode()).hexdigest()
+        canonical = canonical_json({"topic": self.TOPIC, **state}, ensure_ascii=False)
+        return hashlib.sha256(previous.encode() + canonical).hexdigest()
 
     def chained(self, previous: str) -> Self:
         """This event carrying its chain hash, linked to the previous event of its stream."""
@@ -84,6 +79,17 @@ class FactRecorded(DomainEvent):
             source=self.source,
             details=self.details.model_dump(mode="json"),
         )
+
+    def content_json(self) -> dict[str, Any]:
+        """`content().model_dump(mode="json")`, without building and validating the content."""
+        return {
+            "kind": self.KIND.value,
+            "actor": self.actor,
+            "date": self.date,
+            "summary": self.summary,
+            "source": self.source.model_dump(mode="json"),
+            "details": self.details.model_dump(mode="json"),
+        }
 
 
 class TerroristDesignationImposed(FactRecorded):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.canonical import canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
 from stanceline.domain.events import FactChanged, FactCorrected, FactReinstated, FactRetracted
 from stanceline.domain.facts import FactContent, FactKind, Source, Text, details_model
@@ -62,8 +62,12 @@ class ValidFact:
 
 def content_hash(content: FactContent) -> str:
     """A hash of the canonical content: equal facts hash equal, whatever the spelling."""
-    canonical = json.dumps(content.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return dumped_content_hash(content.model_dump(mode="json"))
+
+
+def dumped_content_hash(dumped: dict[str, Any]) -> str:
+    """content_hash of a FactContent already dumped with `model_dump(mode="json")`."""
+    return hashlib.sha256(canonical_json(dumped, ensure_ascii=True)).hexdigest()
 
 
 def derived_id(digest: str) -> str:
@@ -165,12 +169,10 @@ class ChangeRequest:
 
     def change_id(self, salt: str = "") -> str:
         """Stable id of this change, so loading the same line twice records it once."""
-        canonical = json.dumps(
-            [self.action.TOPIC, self.fact_id, self.reason, self.fields, salt],
-            sort_keys=True,
-            separators=(",", ":"),
+        canonical = canonical_json(
+            [self.action.TOPIC, self.fact_id, self.reason, self.fields, salt], ensure_ascii=True
         )
-        return "c" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        return "c" + hashlib.sha256(canonical).hexdigest()[:16]
 
 
 def is_change(raw: Any) -> bool:

@@ -36,6 +36,8 @@ def quoted(*names: str) -> str:
 class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
     """The read model's tables in the PostgreSQL store, in the same schema as the event log."""
 
+    POSITIONAL = "%s"
+
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         schema = self.datastore.schema

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -17,9 +18,9 @@ from stanceline.domain.events import (
     FactReinstated,
     FactRetracted,
 )
-from stanceline.domain.facts import Component, FactContent, FactKind
+from stanceline.domain.facts import Component, Effect, FactContent, FactKind, effect_of
 from stanceline.domain.history import Step
-from stanceline.domain.intake import content_hash
+from stanceline.domain.intake import dumped_content_hash
 from stanceline.domain.lifecycle import corrected
 from stanceline.domain.stance import Occurrence
 
@@ -36,10 +37,16 @@ COLUMNS = (
     "change_id, actor, kind, component, value, measure, edtf, earliest, latest, doubtful, "
     "content_hash, recorded_at, recorded_by, payload"
 )
+# What a version shows on the wire (stream/cloudevents.py), read as stored.
+WIRE_COLUMNS = (
+    "position, fact_id, version, change, reason, active, actor, kind, edtf, earliest, latest, "
+    "recorded_at, recorded_by, payload"
+)
 CURRENT = "superseded_at IS NULL"
 KNOWN_AT = "position <= :n AND (superseded_at IS NULL OR superseded_at > :n)"
 
 
+@lru_cache(maxsize=256)  # a load's events share one recorded time
 def format_time(moment: datetime) -> str:
     """A UTC timestamp in one fixed form (four-digit year, microseconds, Z), sorting as text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -105,28 +112,34 @@ class FactRow:
         )
 
 
-def _with_content(row: FactRow, fact_id: str, content: FactContent) -> FactRow:
-    effect = content.effect()
-    effective = parse_effective_date(content.date)
-    return replace(
-        row,
-        actor=content.actor,
-        kind=content.kind,
-        component=effect.component if effect else None,
-        value=effect.value if effect else None,
-        measure=effect.measure if effect else None,
-        edtf=content.date,
-        earliest=effective.earliest,
-        latest=effective.latest,
-        doubtful=effective.doubtful,
-        content_hash=content_hash(content),
-        payload={"id": fact_id, **content.model_dump(mode="json", exclude_none=True)},
-    )
+def _content_columns(
+    fact_id: str, dumped: dict[str, Any], effect: Effect | None, content_hash: str | None = None
+) -> dict[str, Any]:
+    """The columns a version takes from its content, given as `model_dump(mode="json")`.
+
+    `content_hash`, when given, is that content's hash, already computed.
+    """
+    effective = parse_effective_date(dumped["date"])
+    source = {key: value for key, value in dumped["source"].items() if value is not None}
+    return {
+        "actor": dumped["actor"],
+        "kind": FactKind(dumped["kind"]),
+        "component": effect.component if effect else None,
+        "value": effect.value if effect else None,
+        "measure": effect.measure if effect else None,
+        "edtf": dumped["date"],
+        "earliest": effective.earliest,
+        "latest": effective.latest,
+        "doubtful": effective.doubtful,
+        "content_hash": content_hash or dumped_content_hash(dumped),
+        # As the import format writes it: the id first, no empty source fields.
+        "payload": {"id": fact_id, **dumped, "source": source},
+    }
 
 
-def recorded_row(position: int, event: FactRecorded) -> FactRow:
-    """The first version of a fact, from the event that recorded it."""
-    blank = FactRow(
+def recorded_row(position: int, event: FactRecorded, content_hash: str | None = None) -> FactRow:
+    """The first version of a fact, from the event that recorded it (and its content hash)."""
+    return FactRow(
         fact_id=event.fact_id,
         version=event.originator_version,
         position=position,
@@ -136,21 +149,16 @@ def recorded_row(position: int, event: FactRecorded) -> FactRow:
         change="recorded",
         reason=None,
         change_id=None,
-        actor="",
-        kind=event.KIND,
-        component=None,
-        value=None,
-        measure=None,
-        edtf="",
-        earliest=date.min,
-        latest=date.min,
-        doubtful=False,
-        content_hash="",
         recorded_at=event.timestamp,
         recorded_by=event.recorded_by,
-        payload={},
+        # The event's fields were validated when it was made or read: no FactContent needed.
+        **_content_columns(
+            event.fact_id,
+            event.content_json(),
+            effect_of(event.KIND, event.details),
+            content_hash,
+        ),
     )
-    return _with_content(blank, event.fact_id, event.content())
 
 
 def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
@@ -170,36 +178,38 @@ def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
         recorded_by=event.recorded_by,
     )
     if isinstance(event, FactCorrected):
-        return _with_content(row, before.fact_id, corrected(before.content(), event))
+        content = corrected(before.content(), event)
+        dumped = content.model_dump(mode="json")
+        return replace(row, **_content_columns(before.fact_id, dumped, content.effect()))
     return row
 
 
-def to_params(r: FactRow) -> dict[str, Any]:
-    """A row as the named parameters of an insert: dates and times as sortable text."""
-    return {
-        "fact_id": r.fact_id,
-        "version": r.version,
-        "position": r.position,
-        "superseded_at": r.superseded_at,
-        "first_position": r.first_position,
-        "active": int(r.active),
-        "change": r.change,
-        "reason": r.reason,
-        "change_id": r.change_id,
-        "actor": r.actor,
-        "kind": r.kind.value,
-        "component": r.component.value if r.component else None,
-        "value": r.value,
-        "measure": r.measure,
-        "edtf": r.edtf,
-        "earliest": r.earliest.isoformat(),
-        "latest": r.latest.isoformat(),
-        "doubtful": int(r.doubtful),
-        "content_hash": r.content_hash,
-        "recorded_at": format_time(r.recorded_at),
-        "recorded_by": r.recorded_by,
-        "payload": orjson.dumps(r.payload).decode(),
-    }
+def to_params(r: FactRow) -> tuple[Any, ...]:
+    """A row as the values of an insert, in COLUMNS order: dates and times as sortable text."""
+    return (
+        r.fact_id,
+        r.version,
+        r.position,
+        r.superseded_at,
+        r.first_position,
+        int(r.active),
+        r.change,
+        r.reason,
+        r.change_id,
+        r.actor,
+        r.kind.value,
+        r.component.value if r.component else None,
+        r.value,
+        r.measure,
+        r.edtf,
+        r.earliest.isoformat(),
+        r.latest.isoformat(),
+        int(r.doubtful),
+        r.content_hash,
+        format_time(r.recorded_at),
+        r.recorded_by,
+        orjson.dumps(r.payload).decode(),
+    )
 
 
 def to_row(record: Any) -> FactRow:

@@ -5,45 +5,74 @@ is stored; `position` says where it stands in this store's log. `data` is the
 fact as the import format writes it (with its id), as it reads after this
 event; a change event adds `change` (what happened, why, and the fields a
 correction replaced) and `counts` (false once retracted).
+
+An event is shown from the read-model version it made, which holds all of this
+as the event said it (the recorded time in its stored text, the fact after
+the event); only a correction's replaced fields come from the event itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from stanceline.domain.events import DomainEvent, FactChanged, FactCorrected
-from stanceline.projections.rows import FactRow, format_time
+import orjson
+
+from stanceline.domain.events import (
+    FACT_EVENTS,
+    DomainEvent,
+    FactCorrected,
+    FactReinstated,
+    FactRetracted,
+)
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "org.stanceline."
 
+# A version's `change` -> the class of the event that made it (a recorded one: by kind).
+_CHANGE_EVENTS: dict[str, type[DomainEvent]] = {
+    "corrected": FactCorrected,
+    "retracted": FactRetracted,
+    "reinstated": FactReinstated,
+}
 
-def event_type(event: DomainEvent) -> str:
-    """A versioned type name derived from the event class, e.g. org.stanceline.FactCorrected.v1."""
-    return f"{TYPE_PREFIX}{type(event).__name__}.v{event.class_version}"
+
+def event_type(cls: type[DomainEvent]) -> str:
+    """A versioned type name from the event class, e.g. org.stanceline.FactCorrected.v1."""
+    return f"{TYPE_PREFIX}{cls.__name__}.v{cls.class_version}"
 
 
-def to_cloudevent(position: int, event: DomainEvent, row: FactRow, source: str) -> dict[str, Any]:
-    """The CloudEvent of the stored event at `position`, given the fact version it made."""
-    data: dict[str, Any] = dict(row.payload)
-    if isinstance(event, FactChanged):
-        change: dict[str, Any] = {"action": row.change, "reason": event.reason}
-        if isinstance(event, FactCorrected):
-            change["fields"] = event.changes()
-        data["change"] = change
-        data["counts"] = row.active
+_RECORDED_TYPES = {kind.value: event_type(cls) for kind, cls in FACT_EVENTS.items()}
+_CHANGE_TYPES = {change: event_type(cls) for change, cls in _CHANGE_EVENTS.items()}
+
+
+def to_cloudevent(
+    record: Mapping[str, Any], source: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The CloudEvent of one stored event, from the version it made (projections WIRE_COLUMNS).
+
+    `fields` are what a correction replaced (FactCorrected.changes()).
+    """
+    change = record["change"]
+    data: dict[str, Any] = orjson.loads(record["payload"])
+    if change != "recorded":
+        shown: dict[str, Any] = {"action": change, "reason": record["reason"]}
+        if fields is not None:
+            shown["fields"] = fields
+        data["change"] = shown
+        data["counts"] = bool(record["active"])
     return {
         "specversion": SPEC_VERSION,
-        "id": f"{event.originator_id}/v{event.originator_version}",
+        "id": f"{record['fact_id']}/v{record['version']}",
         "source": source,
-        "type": event_type(event),
-        "subject": row.actor,
-        "time": format_time(event.timestamp),
+        "type": _RECORDED_TYPES[record["kind"]] if change == "recorded" else _CHANGE_TYPES[change],
+        "subject": record["actor"],
+        "time": record["recorded_at"],
         "datacontenttype": "application/json",
         "data": data,
-        "position": position,
-        "effective": row.edtf,
-        "effectivestart": row.earliest.isoformat(),
-        "effectiveend": row.latest.isoformat(),
-        "recordedby": event.recorded_by,
+        "position": record["position"],
+        "effective": record["edtf"],
+        "effectivestart": record["earliest"],
+        "effectiveend": record["latest"],
+        "recordedby": record["recorded_by"],
     }
