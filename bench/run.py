@@ -46,6 +46,8 @@ WORLD = {"count": 200, "least": 3, "budget": 15}
 CATCH_UP = {"limit": 200_000, "budget": 15}
 LAG = {"count": 200, "interval": 0.05, "timeout": 60}
 WRK = {"threads": 2, "connections": 16, "warm_up": 3, "seconds": 10}
+# `serve --workers`: one per core unless $BENCH_HTTP_WORKERS says otherwise.
+HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS") or os.cpu_count() or 1)
 
 
 def main() -> None:
@@ -155,7 +157,7 @@ def _step(step: str, args: dict[str, Any], notes: list[str], name: str) -> dict[
 
 
 def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
-    """`stanceline serve` on the store, loaded by wrk with 16 connections."""
+    """`stanceline serve --workers N` on the store, loaded by wrk with 16 connections."""
     wrk = shutil.which("wrk")
     if wrk is None:
         notes.append(
@@ -167,7 +169,9 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
     script = Path(sys.executable).with_name("stanceline")
     log = open(WORK / "serve.log", "w")  # noqa: SIM115 (closed below, after the server)
     server = subprocess.Popen(
-        [str(script), "--store", url, "serve", "--port", str(port)], stdout=log, stderr=log
+        [str(script), "--store", url, "serve", "--port", str(port), "--workers", f"{HTTP_WORKERS}"],
+        stdout=log,
+        stderr=log,
     )
     try:
         if not _ready(f"{base}/actors/{actors[0]}/stance?on=2025-07-04", server):
@@ -198,7 +202,8 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
             "max_ms": figures["max_us"] / 1000,
             "errors": errors,
             "connections": WRK["connections"],
-            "peak_rss_mb": _vm_hwm(server.pid),
+            "workers": HTTP_WORKERS,
+            "peak_rss_mb": _tree_hwm(server.pid),
         }
     finally:
         server.terminate()
@@ -262,6 +267,16 @@ def _vm_hwm(pid: int) -> float | None:
     except OSError:
         pass
     return None
+
+
+def _tree_hwm(pid: int) -> float | None:
+    """The largest peak resident set size of a process and its children (the workers), MB."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    found = [m for p in [pid, *map(int, children)] if (m := _vm_hwm(p)) is not None]
+    return max(found, default=None)
 
 
 def _remove_store(path: Path) -> None:
