@@ -46,8 +46,8 @@ WORLD = {"count": 200, "least": 3, "budget": 15}
 CATCH_UP = {"limit": 200_000, "budget": 15}
 LAG = {"count": 200, "interval": 0.05, "timeout": 60}
 WRK = {"threads": 2, "connections": 16, "warm_up": 3, "seconds": 10}
-# `serve --workers`: one per core unless $BENCH_HTTP_WORKERS says otherwise.
-HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS") or os.cpu_count() or 1)
+# `serve --workers`: one unless $BENCH_HTTP_WORKERS says otherwise (see docs/performance.md).
+HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS") or 1)
 
 
 def main() -> None:
