@@ -259,7 +259,9 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         events that other writers stored meanwhile are projected in their places.
         """
         known = {r.notification.id: r.domain_event for r in saved}
-        position = self.view.position()
+        head, position = self.view.behind()
+        if head <= position:
+            return position  # the common case, in one round trip
         while notifications := self.recorder.select_notifications(
             start=position + 1, limit=CATCH_UP_BATCH
         ):

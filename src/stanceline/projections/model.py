@@ -123,6 +123,22 @@ class StanceModel(SegmentIndex):
         """The last log position the model includes (0 when empty)."""
         return self.max_tracking_id(UPSTREAM) or 0
 
+    def behind(self) -> tuple[int, int]:
+        """The log's last position and the model's, read in one statement (0 when empty).
+
+        Asked before every query: one round trip tells that nothing is new.
+        """
+        with self.datastore.transaction(commit=False) as c:
+            self._run(
+                c,
+                "SELECT {head} AS head, "
+                "(SELECT MAX(notification_id) FROM {tracking} WHERE application_name = :app) "
+                "AS at",
+                {"app": UPSTREAM},
+            )
+            found = c.fetchone()
+        return int(found["head"] or 0), int(found["at"] or 0)
+
     def apply(
         self,
         events: Sequence[tuple[int, DomainEvent]],

@@ -21,6 +21,8 @@ _TABLES = {
     "indexed": "stance_index",
     "store": "stanceline_store",
     "tracking": "tracking",
+    # The log's last position: eventsourcing keeps SQLite's events by rowid.
+    "head": "(SELECT MAX(rowid) FROM stored_events)",
 }
 
 

@@ -47,6 +47,7 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
             "indexed": quoted(schema, "stance_index"),
             "store": quoted(schema, "stanceline_store"),
             "tracking": quoted(schema, self.tracking_table_name),
+            "head": f"(SELECT MAX(notification_id) FROM {quoted(schema, 'stanceline_events')})",
         }
         versions = self._tables["versions"]
         self.sql_create_statements += [
