@@ -273,16 +273,17 @@ def test_a_new_store_id_gives_the_copy_its_own_source(
     assert [{**e, "source": None} for _, e in theirs] == [{**e, "source": None} for _, e in ours]
 
 
-def test_a_source_that_never_named_itself_leaves_the_copy_to_name_itself(
+def test_a_source_that_never_named_itself_is_named_and_the_copy_keeps_the_name(
     loaded_app: Stanceline, open_target: Opener, tmp_path: Path
 ) -> None:
     target = open_target()
+    assert loaded_app.view.stored_id() is None  # no event has been served yet
 
     done = migrate(loaded_app, target, positions_file=tmp_path / "p.tsv")
 
-    assert done.store_id is None
-    assert loaded_app.view.stored_id() is None  # the source was only read
-    assert target.source != loaded_app.source
+    assert done.store_id is not None
+    assert loaded_app.view.stored_id() == done.store_id
+    assert target.source == loaded_app.source
 
 
 # Refusals: nothing written

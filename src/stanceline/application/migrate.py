@@ -95,7 +95,9 @@ def migrate(
     through = source.recorder.max_notification_id() or 0
     if through == 0:
         raise MigrationError(f"source store {source.store.description} holds no events")
-    store_id = source.view.stored_id() if keep_store_id else None
+    # Named now if it never was (the id is made on first use, say by `events`): otherwise
+    # the copy would name itself and the source, named later, would differ from it.
+    store_id = source.view.store_id() if keep_store_id else None
     with _PositionsLog(positions_file) as positions:
         copied = _copy(source, target, through, store_id, positions, progress, stage, batch)
     _say(stage, "building the read model")

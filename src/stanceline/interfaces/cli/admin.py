@@ -53,7 +53,7 @@ def migrate_command(to: str, positions_file: Path | None, new_store_id: bool) ->
         progress=_progress(),
         stage=_note,
     )
-    _report(done, target, new_store_id)
+    _report(done, target)
     click.echo(
         f"migrated {render.plural(done.copied, 'event')} from {source.store.description} "
         f"to {target.store.description} in {time.monotonic() - started:.2f} s"
@@ -72,7 +72,7 @@ def _progress() -> Callable[[int, int], None]:
     return show
 
 
-def _report(done: Migration, target: Stanceline, new_store_id: bool) -> None:
+def _report(done: Migration, target: Stanceline) -> None:
     if done.renumbered:
         click.echo(
             "positions renumbered: the source's positions have gaps and a SQLite store numbers "
@@ -87,8 +87,7 @@ def _report(done: Migration, target: Stanceline, new_store_id: bool) -> None:
     if done.store_id is not None:
         click.echo(f"CloudEvents source kept: {target.source}")
     else:
-        why = "as asked" if new_store_id else "the source store had none yet"
-        click.echo(f"CloudEvents source new ({why}): {target.source}")
+        click.echo(f"CloudEvents source new (as asked): {target.source}")
     click.echo(f"verified: head digest {done.digest}")
     if done.source_grew:
         click.echo(
