@@ -22,7 +22,13 @@ from stanceline.domain.diff import (
 )
 from stanceline.domain.facts import Component
 from stanceline.domain.stance import Answer, Occurrence, Stance, stance_on
-from tests.strategies import FACT_WINDOW_DAYS, FACT_WINDOW_START, occurrences, query_days
+from tests.strategies import (
+    FACT_WINDOW_DAYS,
+    FACT_WINDOW_START,
+    occurrences,
+    open_occurrences,
+    query_days,
+)
 
 D = date
 ONE_DAY = timedelta(days=1)
@@ -367,3 +373,199 @@ def test_knowledge_changes_on_one_day_agree_with_the_runs_over_every_day(
 @given(occurrences(min_size=0))
 def test_knowing_the_same_facts_in_any_order_changes_nothing(facts: list[Occurrence]) -> None:
     assert knowledge_changes(facts, list(reversed(facts))) == []
+
+
+# The per-turning-day implementations the segment-based ones replaced, kept as references:
+# stance_on on every day some fact's earliest or latest day falls, or the day after.
+
+ReferenceTimeline = list[tuple[date, Answer]]
+
+
+def reference_knowledge_changes(
+    before: Sequence[Occurrence], after: Sequence[Occurrence]
+) -> list[KnowledgeChange]:
+    """knowledge_changes over every day, as it was before segments."""
+    old = reference_timelines(before, D.min, D.max)
+    new = reference_timelines(after, D.min, D.max)
+    changes = [
+        change for part in PARTS for change in reference_differences(part, old[part], new[part])
+    ]
+    changes.sort(key=lambda change: (change.first_day, PARTS.index(change.part)))
+    return changes
+
+
+def reference_changes_between(
+    occurrences: Sequence[Occurrence], after: date, upto: date
+) -> list[AnswerChange]:
+    """changes_between as it was before segments."""
+    if upto <= after:
+        return []
+    groups = reference_groups(occurrences)
+    timelines = reference_timelines(occurrences, after, upto)
+    changes: list[AnswerChange] = []
+    for component in Component:
+        for day, before, now in reference_steps(timelines[component.value]):
+            facts = reference_facts_behind(groups[component], day, now)
+            changes.append(answer_change(day, component.value, before, now, facts))
+    inputs = {c.value for c in SUMMARY_INPUTS}
+    for day, before, now in reference_steps(timelines[SUMMARY]):
+        facts = tuple(
+            dict.fromkeys(
+                fact
+                for change in changes
+                if change.day == day and change.part in inputs
+                for fact in change.facts
+            )
+        )
+        changes.append(answer_change(day, SUMMARY, before, now, facts))
+    changes.sort(key=lambda change: (change.day, PARTS.index(change.part)))
+    return changes
+
+
+def reference_groups(occurrences: Sequence[Occurrence]) -> dict[Component, list[Occurrence]]:
+    groups: dict[Component, list[Occurrence]] = {component: [] for component in Component}
+    for occurrence in occurrences:
+        groups[occurrence.component].append(occurrence)
+    return groups
+
+
+def reference_turning_days(occurrence: Occurrence) -> set[date]:
+    days = {occurrence.earliest, occurrence.latest}
+    return days | {day + ONE_DAY for day in days if day < D.max}
+
+
+def reference_timelines(
+    occurrences: Sequence[Occurrence], start: date, end: date
+) -> dict[str, ReferenceTimeline]:
+    groups = reference_groups(occurrences)
+    timelines: dict[str, ReferenceTimeline] = {}
+    for component, group in groups.items():
+        days = {day for occurrence in group for day in reference_turning_days(occurrence)}
+        timelines[component.value] = reference_timeline(group, component.value, days, start, end)
+    inputs = [occurrence for c in SUMMARY_INPUTS for occurrence in groups[c]]
+    days = {day for c in SUMMARY_INPUTS for day, _ in timelines[c.value][1:]}
+    timelines[SUMMARY] = reference_timeline(inputs, SUMMARY, days, start, end)
+    return timelines
+
+
+def reference_timeline(
+    occurrences: Sequence[Occurrence], part: str, days: set[date], start: date, end: date
+) -> ReferenceTimeline:
+    timeline = [(start, read(stance_on(occurrences, start), part))]
+    for day in sorted(day for day in days if start < day <= end):
+        answer = read(stance_on(occurrences, day), part)
+        if answer_key(answer) != answer_key(timeline[-1][1]):
+            timeline.append((day, answer))
+    return timeline
+
+
+def reference_steps(timeline: ReferenceTimeline) -> list[tuple[date, Answer, Answer]]:
+    return [(day, timeline[i][1], answer) for i, (day, answer) in enumerate(timeline[1:])]
+
+
+def reference_facts_behind(group: Sequence[Occurrence], day: date, now: Answer) -> tuple[str, ...]:
+    moved = [occurrence for occurrence in group if day in reference_turning_days(occurrence)]
+    if not moved:
+        return now.facts
+    listed = {fact: index for index, fact in enumerate(now.facts)}
+
+    def rank(occurrence: Occurrence) -> tuple[int, bool, int]:
+        on_an_end = day in (occurrence.earliest, occurrence.latest)
+        return listed.get(occurrence.fact_id, len(listed)), not on_an_end, -occurrence.position
+
+    return tuple(dict.fromkeys(occurrence.fact_id for occurrence in sorted(moved, key=rank)))
+
+
+def reference_differences(
+    part: str, old: ReferenceTimeline, new: ReferenceTimeline
+) -> list[KnowledgeChange]:
+    runs: list[tuple[date, Answer, Answer]] = []
+    i = j = 0
+    for day in sorted({day for day, _ in old} | {day for day, _ in new}):
+        while i + 1 < len(old) and old[i + 1][0] <= day:
+            i += 1
+        while j + 1 < len(new) and new[j + 1][0] <= day:
+            j += 1
+        was, now = old[i][1], new[j][1]
+        if runs and (answer_key(runs[-1][1]), answer_key(runs[-1][2])) == (
+            answer_key(was),
+            answer_key(now),
+        ):
+            continue
+        runs.append((day, was, now))
+    ends = [start - ONE_DAY for start, _, _ in runs[1:]] + [D.max]
+    return [
+        KnowledgeChange(start, end, part, *answer_key(was), *answer_key(now))
+        for (start, was, now), end in zip(runs, ends, strict=True)
+        if answer_key(was) != answer_key(now)
+    ]
+
+
+def answer_key(answer: Answer) -> tuple[str, tuple[str, ...]]:
+    return answer.value, tuple(sorted(answer.possible))
+
+
+def answer_change(
+    day: date, part: str, before: Answer, after: Answer, facts: tuple[str, ...]
+) -> AnswerChange:
+    return AnswerChange(day, part, *answer_key(before), *answer_key(after), facts)
+
+
+@st.composite
+def open_revisions(draw: st.DrawFn) -> tuple[list[Occurrence], list[Occurrence]]:
+    """Before/after fact lists with same-day ties, wide and open ranges: related or not."""
+    before = draw(open_occurrences())
+    if draw(st.booleans()):
+        return before, draw(open_occurrences())
+    after = []
+    for fact in before:
+        fate = draw(st.sampled_from(("kept", "retracted", "corrected")))
+        if fate == "kept":
+            after.append(fact)
+        elif fate == "corrected":
+            shift = timedelta(days=draw(st.integers(-3, 3)))
+            earliest = max(fact.earliest, D.min + 3 * ONE_DAY) + shift
+            latest = max(earliest, min(fact.latest, D.max - 3 * ONE_DAY) + shift)
+            after.append(replace(fact, earliest=earliest, latest=latest))
+    added = draw(open_occurrences(max_size=3))
+    after += [replace(f, fact_id=f"new-{f.fact_id}", position=100 + f.position) for f in added]
+    return before, draw(st.permutations(after))
+
+
+@given(st.one_of(revisions(), open_revisions()))
+def test_knowledge_changes_equal_the_per_turning_day_reference(
+    versions: tuple[list[Occurrence], list[Occurrence]],
+) -> None:
+    before, after = versions
+    assert knowledge_changes(before, after) == reference_knowledge_changes(before, after)
+
+
+@st.composite
+def facts_and_windows(draw: st.DrawFn) -> tuple[list[Occurrence], date, date]:
+    """Facts, and a window that is the whole calendar, arbitrary, or starts or ends on a
+    fact's turning day (where an answer may change)."""
+    facts = draw(open_occurrences())
+    after, upto = draw(windows())
+    turning = sorted(
+        day
+        for fact in facts
+        for edge in (fact.earliest, fact.latest)
+        if D.min < edge < D.max
+        for day in (edge - ONE_DAY, edge, edge + ONE_DAY)
+    )
+    shape = draw(st.sampled_from(("whole", "window", "from a turn", "to a turn")))
+    if shape == "whole":
+        return facts, D.min, D.max
+    if turning and shape == "from a turn":
+        after = draw(st.sampled_from(turning))
+    elif turning and shape == "to a turn":
+        upto = draw(st.sampled_from(turning))
+    return facts, after, upto
+
+
+@given(facts_and_windows())
+def test_changes_between_equal_the_per_turning_day_reference(
+    case: tuple[list[Occurrence], date, date],
+) -> None:
+    facts, after, upto = case
+    assert changes_between(facts, after, upto) == reference_changes_between(facts, after, upto)

@@ -1,21 +1,22 @@
 """Diffs of stances: what changed between two days, and what two states of knowledge disagree on.
 
-An answer (its value and possible values) can only change on a day that is some
-fact's earliest or latest day, or the day after one of those (the closed form in
-stance.py: a fact counts as possible from its earliest day and as certain from its
-latest, and the bound K set by a certain fact stops holding uncertain facts back the
-day after it). Between those turning days every answer is constant, so the answers
-are computed on the turning days only, one component at a time; the summary can
-only change on a day some of its inputs changes.
+Both are read off segments.py's segments: every component's and the summary's answers
+over the whole calendar, computed in one O(n log n) sweep rather than by evaluating
+stance_on on every turning day (which is quadratic in an actor's facts). Only an
+answer's value and possible values count as a change; segments also split where the
+facts behind an answer or its `since` change, so adjacent segments with the same
+(value, possible) are one step here.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from stanceline.domain.facts import Component
+from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence, Stance, stance_on
 
 SUMMARY = "summary"
@@ -70,23 +71,20 @@ def changes_between(
     if upto <= after:
         return []
     groups = _by_component(occurrences)
-    timelines = _timelines(groups, after, upto)
+    segments = _all_segments(occurrences)
     changes: list[AnswerChange] = []
+    # The facts of the summary's inputs that moved on a day, in Component order.
+    moved_inputs: dict[date, list[str]] = {}
     for component in Component:
-        for day, before, now in _steps(timelines[component.value]):
-            facts = _facts_behind(groups[component], day, now)
+        turning = _by_turning_day(groups[component])
+        for day, before, now in _steps(_window(segments[component.value], after, upto)):
+            facts = _facts_behind(turning.get(day, []), day, now)
             changes.append(_answer_change(day, component.value, before, now, facts))
-    # The summary moves only with its inputs: the facts behind it are theirs, in rule order.
-    inputs = {c.value for c in SUMMARY_INPUTS}
-    for day, before, now in _steps(timelines[SUMMARY]):
-        facts = tuple(
-            dict.fromkeys(
-                fact
-                for change in changes
-                if change.day == day and change.part in inputs
-                for fact in change.facts
-            )
-        )
+            if component in SUMMARY_INPUTS:
+                moved_inputs.setdefault(day, []).extend(facts)
+    # The summary moves only with its inputs: the facts behind it are theirs.
+    for day, before, now in _steps(_window(segments[SUMMARY], after, upto)):
+        facts = tuple(dict.fromkeys(moved_inputs.get(day, [])))
         changes.append(_answer_change(day, SUMMARY, before, now, facts))
     changes.sort(key=lambda change: (change.day, PARTS.index(change.part)))
     return changes
@@ -107,8 +105,7 @@ def knowledge_changes(
             for part in PARTS
             if _key(_read(was, part)) != _key(_read(now, part))
         ]
-    old = _timelines(_by_component(before), date.min, date.max)
-    new = _timelines(_by_component(after), date.min, date.max)
+    old, new = _all_segments(before), _all_segments(after)
     changes = [change for part in PARTS for change in _differences(part, old[part], new[part])]
     changes.sort(key=lambda change: (change.first_day, PARTS.index(change.part)))
     return changes
@@ -127,28 +124,23 @@ def turning_days(occurrence: Occurrence) -> set[date]:
     return days | {day + _ONE_DAY for day in days if day < date.max}
 
 
-def _timelines(
-    groups: dict[Component, list[Occurrence]], start: date, end: date
-) -> dict[str, _Timeline]:
-    """Each part's answer on `start` and on every later day up to `end` where it changes."""
-    timelines: dict[str, _Timeline] = {}
-    for component, group in groups.items():
-        days = {day for occurrence in group for day in turning_days(occurrence)}
-        timelines[component.value] = _timeline(group, component.value, days, start, end)
-    inputs = [occurrence for c in SUMMARY_INPUTS for occurrence in groups[c]]
-    days = {day for c in SUMMARY_INPUTS for day, _ in timelines[c.value][1:]}
-    timelines[SUMMARY] = _timeline(inputs, SUMMARY, days, start, end)
-    return timelines
+def _all_segments(occurrences: Iterable[Occurrence]) -> dict[str, list[Segment]]:
+    """Every part's segments over the whole calendar, by part name."""
+    components = stance_segments(occurrences)
+    parts = {component.value: segments for component, segments in components.items()}
+    parts[SUMMARY] = summary_segments(components)
+    return parts
 
 
-def _timeline(
-    occurrences: Sequence[Occurrence], part: str, days: Iterable[date], start: date, end: date
-) -> _Timeline:
-    timeline = [(start, _read(stance_on(occurrences, start), part))]
-    for day in sorted(day for day in days if start < day <= end):
-        answer = _read(stance_on(occurrences, day), part)
-        if _key(answer) != _key(timeline[-1][1]):
-            timeline.append((day, answer))
+def _window(segments: Sequence[Segment], start: date, end: date) -> _Timeline:
+    """A part's answer on `start` and on every later day up to `end` where it changes."""
+    first = bisect_right([segment.start for segment in segments], start) - 1
+    timeline = [(start, segments[first].answer)]
+    for segment in segments[first + 1 :]:
+        if segment.start > end:
+            break
+        if _key(segment.answer) != _key(timeline[-1][1]):
+            timeline.append((segment.start, segment.answer))
     return timeline
 
 
@@ -157,9 +149,17 @@ def _steps(timeline: _Timeline) -> list[tuple[date, Answer, Answer]]:
     return [(day, timeline[i][1], answer) for i, (day, answer) in enumerate(timeline[1:])]
 
 
-def _facts_behind(group: Sequence[Occurrence], day: date, now: Answer) -> tuple[str, ...]:
-    """The facts of a component that turn on `day`: those behind the new answer first."""
-    moved = [occurrence for occurrence in group if day in turning_days(occurrence)]
+def _by_turning_day(group: Sequence[Occurrence]) -> dict[date, list[Occurrence]]:
+    """A component's facts by each of their turning days, each list in the group's order."""
+    turning: dict[date, list[Occurrence]] = {}
+    for occurrence in group:
+        for day in turning_days(occurrence):
+            turning.setdefault(day, []).append(occurrence)
+    return turning
+
+
+def _facts_behind(moved: Sequence[Occurrence], day: date, now: Answer) -> tuple[str, ...]:
+    """The facts of a component that turn on `day` (`moved`): those behind the new answer first."""
     if not moved:
         return now.facts
     listed = {fact: index for index, fact in enumerate(now.facts)}
@@ -171,19 +171,28 @@ def _facts_behind(group: Sequence[Occurrence], day: date, now: Answer) -> tuple[
     return tuple(dict.fromkeys(occurrence.fact_id for occurrence in sorted(moved, key=rank)))
 
 
-def _differences(part: str, old: _Timeline, new: _Timeline) -> list[KnowledgeChange]:
-    """Maximal runs of days on which two timelines (both from date.min) disagree."""
+def _differences(
+    part: str, old: Sequence[Segment], new: Sequence[Segment]
+) -> list[KnowledgeChange]:
+    """Maximal runs of days on which two parts' segments (both over the calendar) disagree.
+
+    Walks the two lists together: each step starts where either list starts a segment.
+    """
     runs: list[tuple[date, Answer, Answer]] = []
     i = j = 0
-    for day in sorted({day for day, _ in old} | {day for day, _ in new}):
-        while i + 1 < len(old) and old[i + 1][0] <= day:
+    day = date.min
+    while True:
+        was, now = old[i].answer, new[j].answer
+        if not runs or (_key(runs[-1][1]), _key(runs[-1][2])) != (_key(was), _key(now)):
+            runs.append((day, was, now))
+        end = min(old[i].end, new[j].end)
+        if end == date.max:
+            break
+        day = end + _ONE_DAY
+        if old[i].end == end:
             i += 1
-        while j + 1 < len(new) and new[j + 1][0] <= day:
+        if new[j].end == end:
             j += 1
-        was, now = old[i][1], new[j][1]
-        if runs and (_key(runs[-1][1]), _key(runs[-1][2])) == (_key(was), _key(now)):
-            continue
-        runs.append((day, was, now))
     ends = [start - _ONE_DAY for start, _, _ in runs[1:]] + [date.max]
     return [
         _knowledge_change(start, end, part, was, now)
