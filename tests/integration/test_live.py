@@ -228,3 +228,21 @@ def test_after_every_pooled_connection_is_terminated_the_next_queries_answer(
         assert app.view.actors() == ["CHN", "RUS"]
     app.record_fact(fact(id="after"))
     assert [e["data"]["id"] for _, e in read_all(app)] == ["before", "also", "after"]
+
+
+def test_closing_one_application_never_waits_for_another_s_wakeup(make_app: AppFactory) -> None:
+    # The collector may close an unreferenced application at any moment, for instance
+    # while this thread is inside another application's `wakeup`; with one lock for
+    # every application that close waited for ever.
+    busy, other = make_app(), make_app()
+    closed = threading.Event()
+
+    def close_other() -> None:
+        other.close()
+        closed.set()
+
+    with busy._wakeup_lock:
+        closer = threading.Thread(target=close_other, daemon=True)
+        closer.start()
+        assert closed.wait(10), "closing one application waited for another's lock"
+    busy.wakeup.ring()  # the busy one still works

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         catalogue: ActorCatalogue | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        self._wakeup_lock = threading.Lock()  # first: close() needs it, even after a failed init
         self.store = parse_store_url(store_url(store))
         # The recorded time of each transaction (UTC); replaceable so tests can fix it.
         self.clock = clock or _utc_now

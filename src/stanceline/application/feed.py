@@ -52,7 +52,9 @@ class Feed:
 
     _wakeup: Wakeup | None = None
     _listener: NotifyListener | None = None
-    _wakeup_lock = threading.Lock()
+    # Each application's own (made in its __init__): one lock shared by every instance
+    # deadlocked when the collector closed another application while this one held it.
+    _wakeup_lock: threading.Lock
 
     @property
     def wakeup(self) -> Wakeup:
