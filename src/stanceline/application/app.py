@@ -63,6 +63,7 @@ from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import NO_HASHES, StanceModel
 from stanceline.projections.readmodel import StanceView
+from stanceline.projections.rows import FactRow
 
 USER_ENV = "STANCELINE_USER"
 CATCH_UP_BATCH = 2000
@@ -328,7 +329,14 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             if parts is not None:
                 return StanceReport.from_parts(actor, on, parts)
         # As known at an earlier position (or never a fact): the facts, through the rules.
-        rows = self.view.facts_of(actor.code, knowledge.position)
+        return self._by_rules(
+            actor, on, self.view.facts_of(actor.code, knowledge.position), knowledge
+        )
+
+    @staticmethod
+    def _by_rules(
+        actor: Actor, on: date, rows: Sequence[FactRow], knowledge: Knowledge
+    ) -> StanceReport:
         occurrences = [o for row in rows if (o := row.occurrence()) is not None]
         report = StanceReport.of(actor, stance_on(occurrences, on))
         report.known_at = knowledge.text
@@ -342,8 +350,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             for code, parts in self.view.world_on(on):
                 if parts is not None:
                     reports.append(StanceReport.from_parts(self._actor(code), on, parts))
-                elif self.view.facts_of(code):  # not indexed yet: from its facts
-                    reports.append(self._stance(self._actor(code), on, knowledge))
+                elif rows := self.view.facts_of(code):  # not indexed yet: from its facts
+                    reports.append(self._by_rules(self._actor(code), on, rows, knowledge))
             return reports
         return [
             self._stance(self._actor(code), on, knowledge)

@@ -191,8 +191,11 @@ async def retract(
     request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
 ) -> ChangeRecorded:
     """Retract a fact: from now on it no longer counts."""
-    event = await _off_loop(request, lambda: engine.retract(fact_id, body.reason, by=by))
-    return _located(response, await _off_loop(request, lambda: _recorded(engine, event)))
+
+    def change() -> ChangeRecorded:
+        return _recorded(engine, engine.retract(fact_id, body.reason, by=by))
+
+    return _located(response, await _off_loop(request, change))
 
 
 @router.post(
@@ -206,8 +209,11 @@ async def reinstate(
     request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
 ) -> ChangeRecorded:
     """Undo a retraction."""
-    event = await _off_loop(request, lambda: engine.reinstate(fact_id, body.reason, by=by))
-    return _located(response, await _off_loop(request, lambda: _recorded(engine, event)))
+
+    def change() -> ChangeRecorded:
+        return _recorded(engine, engine.reinstate(fact_id, body.reason, by=by))
+
+    return _located(response, await _off_loop(request, change))
 
 
 def _recorded(engine: Stanceline, event: FactChanged) -> ChangeRecorded:
