@@ -269,17 +269,17 @@ def test_another_writer_s_events_saved_around_a_load_are_projected_in_their_plac
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     loader, other = make_app(), make_app()
-    save = loader.save
+    store = loader._store
     others: list[str] = []
 
-    def save_with_other_writers_around(*events: Any, **kwargs: Any) -> Any:
+    def store_with_other_writers_around(events: Any) -> Any:
         # Just before the load's events and just after them; the other writer projects neither.
         others.append(store_behind_the_projection(other, fact(summary="just before")))
-        recordings = save(*events, **kwargs)
+        saved = store(events)
         others.append(store_behind_the_projection(other, fact(summary="just after")))
-        return recordings
+        return saved
 
-    loader.save = save_with_other_writers_around  # type: ignore[method-assign]
+    loader._store = store_with_other_writers_around  # type: ignore[method-assign]
     lines = [fact(summary=f"loaded {n}", id=f"l{n}") for n in range(5)]
     loader.load_file(
         write_jsonl(tmp_path / "f.jsonl", [*lines, {"retracts": "l2", "reason": "no"}])
@@ -297,19 +297,22 @@ def test_a_load_whose_events_another_reader_projected_first_applies_nothing_twic
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     loader, reader = make_app(), make_app()
-    save = loader.save
+    store = loader._store
+    projected_first: list[int] = []
 
-    def save_then_another_projects(*events: Any, **kwargs: Any) -> Any:
-        recordings = save(*events, **kwargs)
-        reader.catch_up()  # the read model is shared: the load's events are in it already
-        return recordings
+    def store_then_another_projects(events: Any) -> Any:
+        saved = store(events)
+        # The read model is shared: the load's events are in it already.
+        projected_first.append(reader.catch_up())
+        return saved
 
-    loader.save = save_then_another_projects  # type: ignore[method-assign]
+    loader._store = store_then_another_projects  # type: ignore[method-assign]
     result = loader.load_file(
         write_jsonl(tmp_path / "f.jsonl", [fact(summary=f"s{n}") for n in range(4)])
     )
 
     assert result.recorded == 4
+    assert projected_first == [4]
     rows, position = snapshot(loader)
     assert position == len(rows) == event_count(loader) == 4
     loader.rebuild()

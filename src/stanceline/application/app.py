@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, cast
 
 from eventsourcing.application import Application
@@ -28,7 +29,7 @@ from stanceline.application.batch import Batch
 from stanceline.application.collector import collector_paused
 from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
-from stanceline.application.mapper import PydanticMapper
+from stanceline.application.mapper import PydanticMapper, stored_event
 from stanceline.application.reports import (
     HistoryEntry,
     HistoryReport,
@@ -47,6 +48,7 @@ from stanceline.domain.history import history
 from stanceline.domain.intake import (
     ChangeRequest,
     FieldError,
+    NewFact,
     ValidFact,
     change_event,
     validate_change,
@@ -61,11 +63,12 @@ from stanceline.domain.lifecycle import (
 from stanceline.domain.stance import Occurrence, stance_on
 from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
-from stanceline.projections.model import NO_HASHES, StanceModel
+from stanceline.projections.model import StanceModel
 from stanceline.projections.readmodel import StanceView
 from stanceline.projections.rows import FactRow
 
 USER_ENV = "STANCELINE_USER"
+NO_EVENTS: Mapping[int, NewFact | DomainEvent] = MappingProxyType({})
 CATCH_UP_BATCH = 2000
 SAVE_RETRIES = 5
 
@@ -141,6 +144,25 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         self.notify(events)
         return recordings
 
+    def _store(self, events: Sequence[NewFact | DomainEvent]) -> dict[int, NewFact | DomainEvent]:
+        """Store a load's events in one transaction, as `save` would; by notification id.
+
+        New facts come already in their stored form (NewFact): no event model is made,
+        dumped and mapped for each of them.
+        """
+        if not events:
+            return {}
+        stored = [
+            stored_event(event.topic, event.state)
+            if isinstance(event, NewFact)
+            else self.mapper.to_stored_event(event)
+            for event in events
+        ]
+        ids = self.recorder.insert_events(stored)
+        assert ids is not None  # both stores' recorders return them
+        self._notify([])
+        return dict(zip(ids, events, strict=True))
+
     # Commands
 
     def load_file(
@@ -181,10 +203,10 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             for item in facts:
                 batch.add(item)
             try:
-                saved = self.save(*batch.events) if batch.events else []
+                saved = self._store(batch.events)
             except IntegrityError:
                 continue  # another writer stored one of these first: look again
-            self.catch_up(saved, batch.content_hashes)
+            self.catch_up(saved)
             return LoadResult(
                 recorded=len(batch.events),
                 already_present=batch.present,
@@ -250,36 +272,40 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
 
     # The read model
 
-    def catch_up(
-        self, saved: Sequence[Recording[str]] = (), content_hashes: Mapping[str, str] = NO_HASHES
-    ) -> int:
+    def catch_up(self, saved: Mapping[int, NewFact | DomainEvent] = NO_EVENTS) -> int:
         """Bring the read model up to the end of the log; return its position.
 
-        `saved` are recordings this application has just saved: their events are
-        projected as they are, not decoded again from the log, and `content_hashes`
-        are the content hashes of the facts they record, by fact id, as validation
-        computed them. The log still says which events come, in which order, so
-        events that other writers stored meanwhile are projected in their places.
+        `saved` are events this application has just stored, by notification id:
+        they are projected as they are, not decoded again from the log. The log
+        still says which events come, in which order, so events that other
+        writers stored meanwhile are projected in their places.
         """
-        known = {r.notification.id: r.domain_event for r in saved}
         head, position = self.view.behind()
         if head <= position:
             return position  # the common case, in one round trip
+        if len(saved) == head - position and all(
+            at in saved for at in range(position + 1, head + 1)
+        ):
+            # The log grew by exactly these events: it need not be read back for them.
+            with suppress(IntegrityError):
+                self.view.apply([(at, saved[at]) for at in range(position + 1, head + 1)], head)
+            position = self.view.position()
         while notifications := self.recorder.select_notifications(
             start=position + 1, limit=CATCH_UP_BATCH
         ):
-            events = [(n.id, self._event(n, known)) for n in notifications]
+            events = [(n.id, self._event(n, saved)) for n in notifications]
             # Another process may have projected the same events first.
             with suppress(IntegrityError):
-                self.view.apply(events, notifications[-1].id, content_hashes)
+                self.view.apply(events, notifications[-1].id)
             position = self.view.position()
         return position
 
-    def _event(self, notification: Notification, known: dict[int, Any]) -> DomainEvent:
-        event = known.pop(notification.id, None)
-        if event is None:
-            event = self.mapper.to_domain_event(notification)
-        return cast(DomainEvent, event)
+    def _event(
+        self, notification: Notification, saved: Mapping[int, NewFact | DomainEvent]
+    ) -> NewFact | DomainEvent:
+        if notification.id in saved:
+            return saved[notification.id]
+        return cast(DomainEvent, self.mapper.to_domain_event(notification))
 
     def rebuild(self) -> int:
         """Rebuild the read model and its index from the whole log; return how many facts."""

@@ -10,12 +10,17 @@ from stanceline.application.loading import NumberedFact
 from stanceline.domain.events import (
     DomainEvent,
     FactCorrected,
-    FactRecorded,
     FactReinstated,
     FactRetracted,
-    fact_event,
 )
-from stanceline.domain.intake import ChangeRequest, FieldError, ValidFact, change_event
+from stanceline.domain.intake import (
+    ChangeRequest,
+    FieldError,
+    NewFact,
+    ValidFact,
+    change_event,
+    new_fact,
+)
 from stanceline.domain.lifecycle import FactState, FactStateError, UnknownFactError, evolve
 from stanceline.errors import ImportFileError
 
@@ -36,14 +41,13 @@ class Batch:
         self.hashes = stored
         self.recorded_at = recorded_at
         self.by = by
-        self.events: list[DomainEvent] = []
+        # New facts as stored, without an event model each; changes as events.
+        self.events: list[NewFact | DomainEvent] = []
         self.present = 0
         # The state of a fact this batch changes; a fact it records gets one only when a
         # later line changes it (most never are, and a state per fact costs memory).
         self.states: dict[str, FactState] = {}
-        self.recorded: dict[str, FactRecorded] = {}
-        # The content hash of each fact recorded here, as validation computed it.
-        self.content_hashes: dict[str, str] = {}
+        self.recorded: dict[str, NewFact] = {}
         self.seen: Counter[str] = Counter()
 
     def add(self, item: NumberedFact) -> None:
@@ -72,12 +76,9 @@ class Batch:
                 f"fact {fact.fact_id!r} is already stored with different content "
                 "(stored facts are never edited: record a correction)",
             )
-        event = fact_event(
-            fact.fact_id, fact.content, recorded_at=self.recorded_at, recorded_by=self.by
-        )
-        self.events.append(event)
-        self.recorded[fact.fact_id] = event
-        self.content_hashes[fact.fact_id] = fact.content_hash
+        new = new_fact(fact, recorded_at=self.recorded_at, recorded_by=self.by)
+        self.events.append(new)
+        self.recorded[fact.fact_id] = new
         self.hashes[fact.fact_id] = {fact.content_hash}
 
     def _add_change(self, request: ChangeRequest) -> None:
@@ -102,7 +103,7 @@ class Batch:
         if fact_id in self.states:
             return self.states[fact_id]
         if fact_id in self.recorded:
-            return evolve(None, self.recorded[fact_id])
+            return self.recorded[fact_id].fact_state()
         return self.fact_state(fact_id)
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import (
     ChangeRequest,
@@ -73,11 +75,41 @@ def _objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, parse_json(line)
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 name, number, "", f"invalid JSON: {error.msg} (column {error.colno})"
             ) from None
+
+
+def parse_json(text: str) -> Any:
+    """`json.loads(text)`, read by orjson (about twice as fast) wherever it reads alike.
+
+    orjson reads an integer of 19 digits or more as a float, and refuses NaN,
+    Infinity, numbers beyond a double and lone surrogates, which the standard
+    library reads: a text whose reading holds a float (import lines hold none),
+    and every malformed one (for its message), goes to the standard library.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return json.loads(text) if _holds_float(value) else value
+
+
+def _holds_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is float
+    for item in items:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and _holds_float(item)):
+            return True
+    return False
 
 
 def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:

@@ -22,6 +22,25 @@ class StoredEventError(StancelineError, ValueError):
     """A stored event that cannot be read back (unknown topic or invalid state)."""
 
 
+def stored_event(topic: str, state: dict[str, Any], class_version: int = 1) -> StoredEvent:
+    """An event stored from its `model_dump(mode="json")`: the stream's id and version are
+    columns of their own, the rest (in field order) the state's JSON bytes."""
+    stored = {k: v for k, v in state.items() if k not in _COLUMNS}
+    if class_version > 1:
+        stored["class_version"] = class_version
+    return StoredEvent(
+        originator_id=state["originator_id"],
+        originator_version=state["originator_version"],
+        topic=topic,
+        # A right-sized copy: orjson's bytes keep a buffer rounded up to a power of two
+        # (8 KiB for a 700-byte event), and a load holds every stored event of a file.
+        state=bytes(memoryview(orjson.dumps(stored))),
+    )
+
+
+_COLUMNS = frozenset({"originator_id", "originator_version"})
+
+
 class PydanticMapper(Mapper[str]):
     """Maps DomainEvent models to stored events and back, keeping upcasting."""
 
@@ -30,17 +49,7 @@ class PydanticMapper(Mapper[str]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[str]) -> StoredEvent:
         event = cast(DomainEvent, domain_event)
-        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
-        if event.class_version > 1:
-            state["class_version"] = event.class_version
-        return StoredEvent(
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            topic=event.TOPIC,
-            # A right-sized copy: orjson's bytes keep a buffer rounded up to a power of two
-            # (8 KiB for a 700-byte event), and a load holds every stored event of a file.
-            state=bytes(memoryview(orjson.dumps(state))),
-        )
+        return stored_event(event.TOPIC, event.model_dump(mode="json"), event.class_version)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[str]:
         return self.load(

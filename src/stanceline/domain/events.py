@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from stanceline.domain.canonical import canonical_json
 from stanceline.domain.facts import (
@@ -44,13 +45,18 @@ class DomainEvent(BaseModel):
 
     def digest(self, previous: str) -> str:
         """SHA-256 over the previous event's chain and this event's whole content."""
-        state = self.model_dump(mode="json", exclude={"chain"})
-        canonical = canonical_json({"topic": self.TOPIC, **state}, ensure_ascii=False)
-        return hashlib.sha256(previous.encode() + canonical).hexdigest()
+        return chain_digest(previous, self.TOPIC, self.model_dump(mode="json", exclude={"chain"}))
 
     def chained(self, previous: str) -> Self:
         """This event carrying its chain hash, linked to the previous event of its stream."""
         return self.model_copy(update={"chain": self.digest(previous)})
+
+
+def chain_digest(previous: str, topic: str, state: dict[str, Any]) -> str:
+    """The chain of an event of `topic` whose state (`model_dump(mode="json")`, without
+    `chain`) is `state`, following an event whose chain is `previous`."""
+    canonical = canonical_json({"topic": topic, **state}, ensure_ascii=False)
+    return hashlib.sha256(previous.encode() + canonical).hexdigest()
 
 
 class FactRecorded(DomainEvent):
@@ -284,3 +290,34 @@ def fact_event(
         details=content.typed_details(),
     )
     return event.chained("")
+
+
+_MOMENT = TypeAdapter(datetime)
+
+
+@lru_cache(maxsize=64)  # a load's events share one recorded time
+def json_time(moment: datetime) -> str:
+    """A timestamp as an event's `model_dump(mode="json")` writes it."""
+    return str(_MOMENT.dump_python(moment, mode="json"))
+
+
+def fact_event_state(
+    fact_id: str, content: dict[str, Any], *, recorded_at: datetime, recorded_by: str
+) -> tuple[str, dict[str, Any]]:
+    """The topic and state of `fact_event(...)` for content dumped as JSON, made without it.
+
+    The state is what the event's `model_dump(mode="json")` writes, chain included, field
+    for field in the same order, for content that validation has already checked: a load
+    stores and projects it without building and dumping an event model per fact. A law in
+    tests/unit/test_events_mapper.py holds it equal to the model's own.
+    """
+    cls = FACT_EVENTS[FactKind(content["kind"])]
+    head = {
+        "originator_id": fact_id,
+        "originator_version": 1,
+        "timestamp": json_time(recorded_at),
+        "recorded_by": recorded_by,
+    }
+    body = {key: content[key] for key in ("actor", "date", "summary", "source", "details")}
+    chain = chain_digest("", cls.TOPIC, {**head, **body})
+    return cls.TOPIC, {**head, "chain": chain, **body}

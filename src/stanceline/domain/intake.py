@@ -12,8 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.canonical import canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
-from stanceline.domain.events import FactChanged, FactCorrected, FactReinstated, FactRetracted
-from stanceline.domain.facts import FactContent, FactKind, Source, Text, details_model
+from stanceline.domain.events import (
+    FactChanged,
+    FactCorrected,
+    FactReinstated,
+    FactRetracted,
+    fact_event_state,
+)
+from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text, details_model
 from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
 from stanceline.errors import InvalidDateError, InvalidFactError, UnknownActorError
 
@@ -52,12 +58,62 @@ class FieldError(InvalidFactError):
 
 @dataclass(frozen=True, slots=True)
 class ValidFact:
-    """A validated fact: its id, canonical content, content hash and resolved date."""
+    """A validated fact: its id, its parts, its content as JSON, its hash and resolved date.
+
+    `dumped` is the content exactly as `content.model_dump(mode="json")` writes it, kept
+    so that a load hashes, stores and projects the fact without dumping it again.
+    """
 
     fact_id: str
-    content: FactContent
+    kind: FactKind
+    source: Source
+    details: Details
+    dumped: dict[str, Any]
     content_hash: str
     date: EffectiveDate
+
+    @property
+    def content(self) -> FactContent:
+        """The fact's canonical content."""
+        return FactContent.model_validate(self.dumped)
+
+
+@dataclass(frozen=True, slots=True)
+class NewFact:
+    """A fact being recorded: validated, with its first event as stored (topic and state).
+
+    `state` is the event's `model_dump(mode="json")`, chain included (see
+    `fact_event_state`): a load stores and projects it without an event model.
+    """
+
+    fact: ValidFact
+    topic: str
+    state: dict[str, Any]
+    recorded_at: datetime
+
+    @property
+    def fact_id(self) -> str:
+        return self.fact.fact_id
+
+    @property
+    def chain(self) -> str:
+        return str(self.state["chain"])
+
+    @property
+    def recorded_by(self) -> str:
+        return str(self.state["recorded_by"])
+
+    def fact_state(self) -> FactState:
+        """The fact as its stream will say once this is stored (as `evolve(None, event)`)."""
+        return FactState(self.fact_id, self.fact.content, 1, self.chain, retracted=False)
+
+
+def new_fact(fact: ValidFact, *, recorded_at: datetime, recorded_by: str) -> NewFact:
+    """The fact's first event, made straight from its validated parts."""
+    topic, state = fact_event_state(
+        fact.fact_id, fact.dumped, recorded_at=recorded_at, recorded_by=recorded_by
+    )
+    return NewFact(fact, topic, state, recorded_at)
 
 
 def content_hash(content: FactContent) -> str:
@@ -104,16 +160,20 @@ def validate_fact(raw: Any, catalogue: ActorCatalogue) -> ValidFact:
         details = details_model(fact.kind).model_validate(fact.details)
     except ValidationError as error:
         raise _first_error(error, "details") from None
-    content = FactContent(
-        kind=fact.kind,
-        actor=actor.code,
-        date=date.text,
-        summary=fact.summary,
-        source=fact.source,
-        details=details.model_dump(mode="json"),
+    # As FactContent(...).model_dump(mode="json") writes it, without building one: the
+    # fields are checked already (a law in tests/unit/test_intake.py holds them equal).
+    dumped = {
+        "kind": fact.kind.value,
+        "actor": actor.code,
+        "date": date.text,
+        "summary": fact.summary,
+        "source": fact.source.model_dump(mode="json"),
+        "details": details.model_dump(mode="json"),
+    }
+    digest = dumped_content_hash(dumped)
+    return ValidFact(
+        fact.id or derived_id(digest), fact.kind, fact.source, details, dumped, digest, date
     )
-    digest = content_hash(content)
-    return ValidFact(fact.id or derived_id(digest), content, digest, date)
 
 
 def import_schema() -> dict[str, Any]:

@@ -18,18 +18,18 @@ it (`_sql`) and how to take its write lock (`_writing`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from stanceline.domain.dates import MIN_DAY
 from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
+from stanceline.domain.intake import NewFact
 from stanceline.projections.index import SegmentIndex
 from stanceline.projections.rows import (
     COLUMNS,
@@ -40,6 +40,7 @@ from stanceline.projections.rows import (
     FactRow,
     changed_row,
     format_time,
+    new_fact_row,
     recorded_row,
     to_params,
     to_row,
@@ -57,7 +58,7 @@ VERSIONS_COLUMNS = (
 )
 OPEN_START = MIN_DAY.isoformat()
 _COLUMN_COUNT = len(COLUMNS.split(","))
-NO_HASHES: Mapping[str, str] = MappingProxyType({})
+_INSERT_BATCH = 5000  # rows held before they are inserted
 
 
 class StanceModel(SegmentIndex):
@@ -139,17 +140,12 @@ class StanceModel(SegmentIndex):
             found = c.fetchone()
         return int(found["head"] or 0), int(found["at"] or 0)
 
-    def apply(
-        self,
-        events: Sequence[tuple[int, DomainEvent]],
-        position: int,
-        content_hashes: Mapping[str, str] = NO_HASHES,
-    ) -> None:
+    def apply(self, events: Sequence[tuple[int, DomainEvent | NewFact]], position: int) -> None:
         """Add the versions the events make and move the tracking position, in one transaction.
 
-        `content_hashes` may give the content hash of a fact whose recording is among
-        the events (by fact id), as computed already. IntegrityError when another
-        projector has already applied them.
+        An event may be given as the NewFact this application has just stored, rather
+        than as the event model. IntegrityError when another projector has already
+        applied them.
         """
         with self._writing() as c:
             self._check_behind(c, events[0][0] if events else position)
@@ -157,8 +153,10 @@ class StanceModel(SegmentIndex):
             made: dict[str, int] = {}  # fact id -> index in rows of its latest version made here
             touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
-                if isinstance(event, FactRecorded):
-                    row = recorded_row(at, event, content_hashes.get(event.fact_id))
+                if isinstance(event, NewFact):
+                    row = new_fact_row(at, event)
+                elif isinstance(event, FactRecorded):
+                    row = recorded_row(at, event)
                 elif isinstance(event, FactChanged):
                     fact_id = event.originator_id
                     if fact_id in made:  # superseded before it is even inserted
@@ -179,6 +177,10 @@ class StanceModel(SegmentIndex):
                 made[row.fact_id] = len(rows)
                 rows.append(row)
                 touched[row.actor] = at
+                if len(rows) == _INSERT_BATCH:  # a bounded list; later changes find them stored
+                    self._insert(c, rows)
+                    rows.clear()
+                    made.clear()
             self._insert(c, rows)
             self._mark(c, touched)
             self._insert_tracking(c, Tracking(UPSTREAM, position))

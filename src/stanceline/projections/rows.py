@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from stanceline.domain.dates import parse_effective_date
+from stanceline.domain.dates import EffectiveDate, parse_effective_date
 from stanceline.domain.events import (
     DomainEvent,
     FactChanged,
@@ -20,7 +20,7 @@ from stanceline.domain.events import (
 )
 from stanceline.domain.facts import Component, Effect, FactContent, FactKind, effect_of
 from stanceline.domain.history import Step
-from stanceline.domain.intake import dumped_content_hash
+from stanceline.domain.intake import NewFact, dumped_content_hash
 from stanceline.domain.lifecycle import corrected
 from stanceline.domain.stance import Occurrence
 
@@ -113,13 +113,18 @@ class FactRow:
 
 
 def _content_columns(
-    fact_id: str, dumped: dict[str, Any], effect: Effect | None, content_hash: str | None = None
+    fact_id: str,
+    dumped: dict[str, Any],
+    effect: Effect | None,
+    content_hash: str | None = None,
+    effective: EffectiveDate | None = None,
 ) -> dict[str, Any]:
     """The columns a version takes from its content, given as `model_dump(mode="json")`.
 
-    `content_hash`, when given, is that content's hash, already computed.
+    `content_hash` and `effective`, when given, are that content's hash and its date
+    read, already computed.
     """
-    effective = parse_effective_date(dumped["date"])
+    effective = effective or parse_effective_date(dumped["date"])
     source = {key: value for key, value in dumped["source"].items() if value is not None}
     return {
         "actor": dumped["actor"],
@@ -157,6 +162,31 @@ def recorded_row(position: int, event: FactRecorded, content_hash: str | None = 
             event.content_json(),
             effect_of(event.KIND, event.details),
             content_hash,
+        ),
+    )
+
+
+def new_fact_row(position: int, new: NewFact) -> FactRow:
+    """`recorded_row` of a fact a load records, made from what validation computed."""
+    fact = new.fact
+    return FactRow(
+        fact_id=fact.fact_id,
+        version=1,
+        position=position,
+        superseded_at=None,
+        first_position=position,
+        active=True,
+        change="recorded",
+        reason=None,
+        change_id=None,
+        recorded_at=new.recorded_at,
+        recorded_by=new.recorded_by,
+        **_content_columns(
+            fact.fact_id,
+            fact.dumped,
+            effect_of(fact.kind, fact.details),
+            fact.content_hash,
+            fact.date,
         ),
     )
 

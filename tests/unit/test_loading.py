@@ -1,0 +1,75 @@
+"""Reading import files: each line reads as the standard library reads it."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stanceline.application.loading import parse_json
+
+# Every value JSON can hold, numbers of any size and lone surrogates included.
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+    | st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=3)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, NaN equal to NaN, and of the same types throughout (1 is not 1.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+@given(value=VALUES, ascii_only=st.booleans(), spaced=st.booleans())
+def test_a_line_reads_as_the_standard_library_reads_it(
+    value: Any, ascii_only: bool, spaced: bool
+) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=1 if spaced else None)
+    assert same(parse_json(text), json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',  # the last of a repeated key
+        "12345678901234567890123",  # beyond 64 bits: an int, not a float
+        "-9223372036854775809",
+        "1e400",  # beyond a double: inf
+        "NaN",
+        '"\\ud800"',  # a lone surrogate
+        "[1.0, 1, -0.0, 0.1]",
+    ],
+)
+def test_texts_where_the_two_readers_differ_read_as_the_standard_library(text: str) -> None:
+    assert same(parse_json(text), json.loads(text))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1,}', "[1, 2", '{"a" 1}', "", "nul", '"\x01"'])
+def test_malformed_text_raises_the_standard_library_s_error(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        parse_json(text)
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    assert (caught.value.msg, caught.value.pos) == (expected.value.msg, expected.value.pos)
