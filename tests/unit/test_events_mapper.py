@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from stanceline.application.mapper import PydanticMapper, StoredEventError, stored_event
 from stanceline.domain import events
+from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import (
     EVENT_TYPES,
     FACT_EVENTS,
@@ -22,7 +23,6 @@ from stanceline.domain.events import (
     event_class,
     fact_event,
 )
-from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.facts import FactContent, FactKind, Source
 from stanceline.domain.intake import new_fact, validate_fact
 from stanceline.domain.lifecycle import evolve
