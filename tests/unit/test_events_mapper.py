@@ -27,7 +27,7 @@ from stanceline.domain.facts import FactContent, FactKind, Source
 from stanceline.domain.intake import new_fact, validate_fact
 from stanceline.domain.lifecycle import evolve
 from stanceline.errors import StancelineError
-from stanceline.projections.rows import new_fact_row, recorded_row
+from stanceline.projections.rows import new_fact_params, new_fact_row, recorded_row, to_params
 from tests.strategies import (
     ACTOR_CODES,
     details_for,
@@ -265,4 +265,14 @@ def test_a_load_stores_and_projects_a_new_fact_as_its_event_model_would(
     assert new.chain == event.chain
     assert stored_event(new.topic, new.state) == MAPPER.to_stored_event(event)
     assert new_fact_row(7, new) == recorded_row(7, event)
+    assert new_fact_params(7, new) == to_params(recorded_row(7, event))
     assert new.fact_state() == evolve(None, event)
+
+
+def test_one_instant_recorded_in_two_zones_is_written_in_each_zone() -> None:
+    # Equal datetimes hash alike: a cache by the datetime alone wrote the first zone twice.
+    utc = datetime(1975, 12, 31, 23, 59, 58, 999999, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=1)))
+    for moment in (utc, paris, utc):
+        event = lifted().model_copy(update={"timestamp": moment})
+        assert events.json_time(moment) == event.model_dump(mode="json")["timestamp"]

@@ -11,6 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application.loading import parse_json
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.intake import FieldError, is_change, validate_fact, validate_fact_text
+from tests.strategies import import_lines
+
+CATALOGUE = ActorCatalogue.default()
 
 # Every value JSON can hold, numbers of any size and lone surrogates included.
 SCALARS = (
@@ -73,3 +78,42 @@ def test_malformed_text_raises_the_standard_library_s_error(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(text)
     assert (caught.value.msg, caught.value.pos) == (expected.value.msg, expected.value.pos)
+
+
+FIELDS = ("kind", "actor", "date", "summary", "source", "details", "id", "corrects", "extra")
+
+
+@st.composite
+def lines_near_facts(draw: st.DrawFn) -> str:
+    """Import lines: valid facts, and facts with a field changed, dropped, added or repeated."""
+    line: dict[str, Any] = draw(import_lines())
+    if draw(st.booleans()):
+        line["id"] = draw(st.sampled_from(["RUS-1", "bad id", "", "x" * 130]))
+    change = draw(st.sampled_from(["none", "set", "drop", "repeat"]))
+    field = draw(st.sampled_from(FIELDS))
+    if change == "set":
+        line[field] = draw(VALUES)
+    elif change == "drop":
+        line.pop(field, None)
+    text = json.dumps(line, ensure_ascii=draw(st.booleans()))
+    if change == "repeat" and text != "{}":  # an earlier value of the key, which the last overrides
+        text = "{" + json.dumps(field) + ": " + json.dumps(draw(VALUES)) + ", " + text[1:]
+    return text
+
+
+@given(text=lines_near_facts())
+def test_a_fact_read_in_one_pass_is_the_fact_read_the_long_way(text: str) -> None:
+    quick = validate_fact_text(text, CATALOGUE)
+    try:
+        raw = json.loads(text)
+        slow = None if is_change(raw) else validate_fact(raw, CATALOGUE)
+    except (FieldError, ValueError):
+        slow = None
+    # None sends the line the long way, whose answer (a fact, or the error shown) counts.
+    assert quick is None or quick == slow
+
+
+@given(line=import_lines())
+def test_a_valid_fact_line_is_read_in_one_pass(line: dict[str, Any]) -> None:
+    text = json.dumps(line)
+    assert validate_fact_text(text, CATALOGUE) == validate_fact(json.loads(text), CATALOGUE)

@@ -18,6 +18,7 @@ from stanceline.domain.intake import (
     is_change,
     validate_change,
     validate_fact,
+    validate_fact_text,
 )
 from stanceline.errors import ImportFileError
 
@@ -49,37 +50,51 @@ def parse_facts(
 ) -> list[NumberedFact]:
     """Validate the text of an import file named `name`; ImportFileError at the first bad line."""
     facts = []
-    for line, raw in _objects(name, text):
-        try:
-            item = validate_change(raw) if is_change(raw) else validate_fact(raw, catalogue)
-            facts.append(NumberedFact(line, item))
-        except FieldError as error:
-            raise ImportFileError(name, line, error.field, error.message) from None
+    for line, item in _items(name, text, catalogue):
+        facts.append(NumberedFact(line, item))
         if progress is not None:
             progress(1)
     return facts
+
+
+def _items(
+    name: str, text: str, catalogue: ActorCatalogue
+) -> Iterator[tuple[int, ValidFact | ChangeRequest]]:
+    """(line number, validated fact or change) for each object of the file, in order."""
+    if text.lstrip().startswith("["):
+        for line, raw in _array_objects(name, text):
+            yield line, _validated(name, line, raw, catalogue)
+        return
+    for number, written in enumerate(text.splitlines(), start=1):
+        if not written.strip():
+            continue
+        # Most lines are valid facts: read and checked in one pass; the rest the long way.
+        fact = validate_fact_text(written, catalogue)
+        yield number, fact or _validated(name, number, _parsed(name, number, written), catalogue)
+
+
+def _validated(
+    name: str, line: int, raw: Any, catalogue: ActorCatalogue
+) -> ValidFact | ChangeRequest:
+    try:
+        return validate_change(raw) if is_change(raw) else validate_fact(raw, catalogue)
+    except FieldError as error:
+        raise ImportFileError(name, line, error.field, error.message) from None
+
+
+def _parsed(name: str, number: int, line: str) -> Any:
+    try:
+        return parse_json(line)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            name, number, "", f"invalid JSON: {error.msg} (column {error.colno})"
+        ) from None
 
 
 def count_objects(path: str | Path) -> int:
     """A cheap estimate of how many facts a file holds (its non-blank lines)."""
     with open(path, "rb") as handle:
         return sum(1 for line in handle if line.strip())
-
-
-def _objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) for each fact of a JSON Lines or JSON array file."""
-    if text.lstrip().startswith("["):
-        yield from _array_objects(name, text)
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, parse_json(line)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(
-                name, number, "", f"invalid JSON: {error.msg} (column {error.colno})"
-            ) from None
 
 
 def parse_json(text: str) -> Any:

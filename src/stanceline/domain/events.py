@@ -11,7 +11,7 @@ old name stays loadable through TOPIC_ALIASES.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, ClassVar, Self
 
@@ -295,9 +295,14 @@ def fact_event(
 _MOMENT = TypeAdapter(datetime)
 
 
-@lru_cache(maxsize=64)  # a load's events share one recorded time
 def json_time(moment: datetime) -> str:
     """A timestamp as an event's `model_dump(mode="json")` writes it."""
+    # Keyed by the offset too: one instant in two zones is one key, written two ways.
+    return _json_time(moment, moment.utcoffset())
+
+
+@lru_cache(maxsize=64)  # a load's events share one recorded time
+def _json_time(moment: datetime, offset: timedelta | None) -> str:
     return str(_MOMENT.dump_python(moment, mode="json"))
 
 

@@ -40,6 +40,7 @@ from stanceline.projections.rows import (
     FactRow,
     changed_row,
     format_time,
+    new_fact_params,
     new_fact_row,
     recorded_row,
     to_params,
@@ -59,6 +60,10 @@ VERSIONS_COLUMNS = (
 OPEN_START = MIN_DAY.isoformat()
 _COLUMN_COUNT = len(COLUMNS.split(","))
 _INSERT_BATCH = 5000  # rows held before they are inserted
+
+
+def _as_row(made: FactRow | tuple[int, NewFact]) -> FactRow:
+    return new_fact_row(*made) if isinstance(made, tuple) else made
 
 
 class StanceModel(SegmentIndex):
@@ -149,18 +154,25 @@ class StanceModel(SegmentIndex):
         """
         with self._writing() as c:
             self._check_behind(c, events[0][0] if events else position)
-            rows: list[FactRow] = []  # inserted together at the end
+            # Inserted together at the end: a load's new facts as (position, NewFact), made
+            # into a row only when a later event here changes them.
+            rows: list[FactRow | tuple[int, NewFact]] = []
             made: dict[str, int] = {}  # fact id -> index in rows of its latest version made here
             touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
                 if isinstance(event, NewFact):
-                    row = new_fact_row(at, event)
+                    made[event.fact_id] = len(rows)
+                    rows.append((at, event))
+                    touched[event.actor] = at
                 elif isinstance(event, FactRecorded):
                     row = recorded_row(at, event)
+                    made[row.fact_id] = len(rows)
+                    rows.append(row)
+                    touched[row.actor] = at
                 elif isinstance(event, FactChanged):
                     fact_id = event.originator_id
                     if fact_id in made:  # superseded before it is even inserted
-                        before = rows[made[fact_id]]
+                        before = _as_row(rows[made[fact_id]])
                         rows[made[fact_id]] = replace(before, superseded_at=at)
                     else:
                         before = self._current(c, fact_id)
@@ -172,12 +184,10 @@ class StanceModel(SegmentIndex):
                         )
                     row = changed_row(before, at, event)
                     touched[before.actor] = at  # its actor before the change, should one move it
-                else:
-                    continue
-                made[row.fact_id] = len(rows)
-                rows.append(row)
-                touched[row.actor] = at
-                if len(rows) == _INSERT_BATCH:  # a bounded list; later changes find them stored
+                    made[row.fact_id] = len(rows)
+                    rows.append(row)
+                    touched[row.actor] = at
+                if len(rows) >= _INSERT_BATCH:  # a bounded list; later changes find them stored
                     self._insert(c, rows)
                     rows.clear()
                     made.clear()
@@ -211,8 +221,8 @@ class StanceModel(SegmentIndex):
         )
         return to_row(c.fetchone())
 
-    def _insert(self, c: Any, rows: Iterable[FactRow]) -> None:
-        params = [to_params(r) for r in rows]
+    def _insert(self, c: Any, rows: Iterable[FactRow | tuple[int, NewFact]]) -> None:
+        params = [new_fact_params(*r) if isinstance(r, tuple) else to_params(r) for r in rows]
         if params:
             c.executemany(self._insert_statement, params)
 

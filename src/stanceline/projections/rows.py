@@ -191,6 +191,39 @@ def new_fact_row(position: int, new: NewFact) -> FactRow:
     )
 
 
+def new_fact_params(position: int, new: NewFact) -> tuple[Any, ...]:
+    """`to_params(new_fact_row(position, new))`, without making the row: a load's hot path."""
+    fact = new.fact
+    dumped = fact.dumped
+    effect = effect_of(fact.kind, fact.details)
+    effective = fact.date
+    source = {key: value for key, value in dumped["source"].items() if value is not None}
+    return (
+        fact.fact_id,
+        1,
+        position,
+        None,
+        position,
+        1,
+        "recorded",
+        None,
+        None,
+        dumped["actor"],
+        dumped["kind"],
+        effect.component.value if effect else None,
+        effect.value if effect else None,
+        effect.measure if effect else None,
+        dumped["date"],
+        effective.earliest.isoformat(),
+        effective.latest.isoformat(),
+        int(effective.doubtful),
+        fact.content_hash,
+        format_time(new.recorded_at),
+        new.recorded_by,
+        orjson.dumps({"id": fact.fact_id, **dumped, "source": source}).decode(),
+    )
+
+
 def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
     """The next version of a fact, after a correction, retraction or reinstatement."""
     row = replace(
