@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stanceline.domain.canonical import canonical_json, standard_json
+from stanceline.domain.canonical import _plain, canonical_json, plain_canonical_json, standard_json
 from stanceline.domain.events import DomainEvent, FactCorrected, fact_event
 from stanceline.domain.facts import FactContent
 from stanceline.domain.intake import ChangeRequest, content_hash, dumped_content_hash
@@ -125,3 +125,19 @@ def test_a_recorded_event_hashes_as_the_content_it_was_made_from(
     event = fact_event(fact_id, content, recorded_at=at, recorded_by="someone")
     assert event.content_json() == event.content().model_dump(mode="json")
     assert dumped_content_hash(event.content_json()) == content_hash(content)
+
+
+@given(value=json_values(), ascii_only=st.booleans())
+def test_plain_values_are_written_alike_unchecked(value: Any, ascii_only: bool) -> None:
+    # What plain_canonical_json's callers vouch for: then it writes the checked bytes.
+    if not _plain(value):
+        return
+    try:
+        expected: bytes | type[Exception] = canonical_json(value, ensure_ascii=ascii_only)
+    except UnicodeEncodeError as error:  # a lone surrogate, not escaped
+        expected = type(error)
+    try:
+        written: bytes | type[Exception] = plain_canonical_json(value, ensure_ascii=ascii_only)
+    except UnicodeEncodeError as error:
+        written = type(error)
+    assert written == expected

@@ -65,7 +65,7 @@ class Batch:
             raise ImportFileError(self.origin, item.line, field, str(error)) from None
 
     def _add_fact(self, fact: ValidFact) -> None:
-        known = self.hashes.get(fact.fact_id, set())
+        known = self.hashes.get(fact.fact_id, _NONE)
         if fact.content_hash in known:
             # As first recorded, or as corrected since (an export loaded back).
             self.present += 1
@@ -107,6 +107,7 @@ class Batch:
         return self.fact_state(fact_id)
 
 
+_NONE: frozenset[str] = frozenset()
 _ACTION_FIELDS = {
     FactCorrected: "corrects",
     FactRetracted: "retracts",

@@ -38,6 +38,22 @@ def canonical_json(value: Any, *, ensure_ascii: bool) -> bytes:
     return standard_json(value, ensure_ascii=ensure_ascii)
 
 
+def plain_canonical_json(value: Any, *, ensure_ascii: bool) -> bytes:
+    """`canonical_json` of a value its maker vouches holds only strings, integers,
+    booleans, null, lists and objects with string keys, without walking it to check.
+
+    For the JSON dumps of validated facts and their events, whose fields are all
+    text: about a microsecond less a fact, twice a fact, on a load's hot path.
+    """
+    try:
+        fast = orjson.dumps(value, option=_SORTED)
+    except TypeError:  # a lone surrogate
+        return standard_json(value, ensure_ascii=ensure_ascii)
+    if not ensure_ascii or (fast.isascii() and b"\x7f" not in fast):
+        return fast
+    return standard_json(value, ensure_ascii=ensure_ascii)
+
+
 def standard_json(value: Any, *, ensure_ascii: bool) -> bytes:
     """The reference form: the standard library's sorted, compact JSON, as UTF-8."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii)

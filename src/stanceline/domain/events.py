@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from stanceline.domain.canonical import canonical_json
+from stanceline.domain.canonical import canonical_json, plain_canonical_json
 from stanceline.domain.facts import (
     Details,
     EnvoyAcceptedDetails,
@@ -316,13 +316,34 @@ def fact_event_state(
     stores and projects it without building and dumping an event model per fact. A law in
     tests/unit/test_events_mapper.py holds it equal to the model's own.
     """
-    cls = FACT_EVENTS[FactKind(content["kind"])]
-    head = {
+    cls = _BY_KIND[content["kind"]]
+    timestamp = json_time(recorded_at)
+    # Text and the version only (content from validation's JSON dumps): no check needed.
+    hashed = {
+        "topic": cls.TOPIC,
         "originator_id": fact_id,
         "originator_version": 1,
-        "timestamp": json_time(recorded_at),
+        "timestamp": timestamp,
         "recorded_by": recorded_by,
+        "actor": content["actor"],
+        "date": content["date"],
+        "summary": content["summary"],
+        "source": content["source"],
+        "details": content["details"],
     }
-    body = {key: content[key] for key in ("actor", "date", "summary", "source", "details")}
-    chain = chain_digest("", cls.TOPIC, {**head, **body})
-    return cls.TOPIC, {**head, "chain": chain, **body}
+    canonical = plain_canonical_json(hashed, ensure_ascii=False)
+    return cls.TOPIC, {
+        "originator_id": fact_id,
+        "originator_version": 1,
+        "timestamp": timestamp,
+        "recorded_by": recorded_by,
+        "chain": hashlib.sha256(canonical).hexdigest(),  # after "" (the first of its stream)
+        "actor": content["actor"],
+        "date": content["date"],
+        "summary": content["summary"],
+        "source": content["source"],
+        "details": content["details"],
+    }
+
+
+_BY_KIND = {kind.value: cls for kind, cls in FACT_EVENTS.items()}

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.canonical import canonical_json
+from stanceline.domain.canonical import canonical_json, plain_canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
 from stanceline.domain.events import (
     FactChanged,
@@ -204,7 +204,8 @@ def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
         "source": fact.source.model_dump(mode="json"),
         "details": details.model_dump(mode="json"),
     }
-    digest = dumped_content_hash(dumped)
+    # Every field validated here is text (the details' too): no need to check for others.
+    digest = hashlib.sha256(plain_canonical_json(dumped, ensure_ascii=True)).hexdigest()
     return ValidFact(
         fact.id or derived_id(digest), fact.kind, fact.source, details, dumped, digest, date
     )
