@@ -22,10 +22,12 @@ from eventsourcing.persistence import (
     Notification,
     Recording,
 )
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment, get_topic
 
 from stanceline.application.audit import AuditQueries
 from stanceline.application.batch import Batch
+from stanceline.application.checkpoint import Checkpointer, hand_checkpoints_over
 from stanceline.application.collector import collector_paused
 from stanceline.application.feed import Feed
 from stanceline.application.loading import NumberedFact, Progress, read_facts
@@ -93,6 +95,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._wakeup_lock = threading.Lock()  # first: close() needs it, even after a failed init
+        self._checkpointer: Checkpointer | None = None  # a SQLite store's, made with the factory
         self.store = parse_store_url(store_url(store))
         # The recorded time of each transaction (UTC); replaceable so tests can fix it.
         self.clock = clock or _utc_now
@@ -101,6 +104,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         view = self.factory.tracking_recorder(_view_class(self.store.kind))
         assert isinstance(view, StanceModel)
         self.view = view
+        if self._checkpointer is not None:
+            view.after_write = self._checkpointer.request
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = super().construct_factory(env)
@@ -112,6 +117,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
 
             assert isinstance(factory, PostgresFactory)
             configure_pool(factory.datastore, self.store.env[APPLICATION_NAME_KEY])
+        elif isinstance(factory, SQLiteFactory):
+            self._checkpointer = hand_checkpoints_over(factory.datastore)
         return factory
 
     def construct_mapper(self) -> Mapper[str]:
@@ -121,6 +128,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         """Stop listening for new events, then close the store's connections."""
         self.closing.set()  # before: no follower starts listening again meanwhile
         self._stop_listening()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         super().close()
 
     def save(
@@ -140,6 +149,7 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             return super().save(*objs, **kwargs)
         events = cast(list[DomainEventProtocol[str]], list(objs))
         recordings = self.events.put(events)
+        self._written()
         self._notify(recordings)
         self.notify(events)
         return recordings
@@ -160,8 +170,14 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         ]
         ids = self.recorder.insert_events(stored)
         assert ids is not None  # both stores' recorders return them
+        self._written()
         self._notify([])
         return dict(zip(ids, events, strict=True))
+
+    def _written(self) -> None:
+        """After a write transaction: the log is copied back into the database meanwhile."""
+        if self._checkpointer is not None:
+            self._checkpointer.request()
 
     # Commands
 

@@ -71,6 +71,7 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
                 except BaseException:
                     connection.rollback()
                     raise
+                self._written()
                 return
             try:
                 cursor.execute("BEGIN IMMEDIATE")
@@ -85,6 +86,11 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
             except BaseException:
                 connection.rollback()
                 raise
+            self._written()
+
+    def _written(self) -> None:
+        if self.after_write is not None:
+            self.after_write()
 
 
 def _begin_at_once(cursor: SQLiteCursor) -> None:
