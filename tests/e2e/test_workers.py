@@ -70,6 +70,25 @@ def test_two_workers_serve_writes_reads_and_the_stream_on_one_port(
     assert "Traceback" not in server.output()
 
 
+def test_a_worker_answers_a_kept_alive_connection_without_waiting_for_delayed_acks(
+    store_url: str, tmp_path: Path
+) -> None:
+    # A worker's head and body went out as two small writes on a socket with Nagle's
+    # algorithm on (uvicorn's shared socket left asyncio not setting TCP_NODELAY): each
+    # request after the first on a connection then waited ~40 ms for the client's
+    # delayed ACK. uvloop sets TCP_NODELAY on every connection.
+    with (
+        serving(tmp_path, store_url, TOKENS, "--workers", "2") as server,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        took = []
+        for _ in range(21):
+            started = time.perf_counter()
+            assert http.get("/status").status_code == 200
+            took.append(time.perf_counter() - started)
+        assert sorted(took)[10] < 0.025, took
+
+
 def log_of_store(store: str) -> list[tuple[int, str]]:
     app = Stanceline(store)
     try:

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -69,6 +69,22 @@ def test_stance_world_and_history_answer_what_the_cli_prints(
     assert answer.json() == cli_json(store, "world", "--on", on, "--json", *known)
     answer = seeded.get("/actors/RUS/history", params={"known_at": known_at} if known_at else {})
     assert answer.json() == cli_json(store, "history", "RUS", "--json", *known)
+
+
+def test_stance_sends_the_report_s_json_bytes_whichever_way_it_is_answered(
+    seeded: TestClient,
+) -> None:
+    july_4 = date(2025, 7, 4)
+    # First asked: Russia's index is behind the load, rebuilt off the event loop; then
+    # asked again: answered on the loop from the index (on SQLite); then as known at @3.
+    for known_at in (None, None, "@3"):
+        params = {"on": "2025-07-04", **({"known_at": known_at} if known_at else {})}
+        answer = seeded.get("/actors/Russia/stance", params=params)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        report = engine(seeded).stance("RUS", july_4, known_at)
+        assert answer.content == report.model_dump_json(by_alias=True).encode()
+        assert answer.headers["content-length"] == str(len(answer.content))
 
 
 def test_status_answers_what_the_cli_prints_and_follows_writes(

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from stanceline.application import Stanceline
 from stanceline.application.reports import StanceReport
 from stanceline.domain.stance import stance_on
+from stanceline.projections.readmodel import StanceView
 from tests.factories import fact
 from tests.integration.conftest import FIXTURES, AppFactory
 from tests.integration.test_known_at import run_operation
@@ -53,10 +54,11 @@ def assert_index_agrees(app: Stanceline, codes: Iterable[str]) -> None:
     codes = list(codes)
     for day in days_that_matter(app, codes):
         for code in codes:
-            assert app.stance(code, day).model_dump_json() == by_the_rules(app, code, day), (
-                code,
-                day,
-            )
+            expected = by_the_rules(app, code, day)
+            assert app.stance(code, day).model_dump_json() == expected, (code, day)
+            # The event loop's answer, when it gives one, is the same bytes.
+            at_once = app.stance_at_once(code, day)
+            assert at_once is None or at_once.model_dump_json() == expected, (code, day)
         world = [report.model_dump_json() for report in app.world(day)]
         assert world == [by_the_rules(app, code, day) for code in app.view.actors()], day
 
@@ -166,3 +168,83 @@ def test_build_index_brings_the_actors_behind_up_to_date_at_once(loaded_app: Sta
     assert loaded_app.view.stale_actors() == ["CHN"]
     assert loaded_app.build_index() == 1
     assert_index_agrees(loaded_app, ["CHN"])
+
+
+# The event loop's lookup (stance_at_once): the stance, or None when more is needed.
+
+
+def test_the_answer_at_once_is_the_stance_once_the_index_holds_it(loaded_app: Stanceline) -> None:
+    july_4 = date(2025, 7, 4)
+    assert loaded_app.stance_at_once("RUS", july_4) is None  # behind its facts after the load
+    assert "RUS" in loaded_app.view.stale_actors()  # and left so: never rebuilt here
+
+    report = loaded_app.stance("RUS", july_4)  # rebuilds Russia's segments
+    at_once = loaded_app.stance_at_once("Russia", july_4)
+
+    if isinstance(loaded_app.view, StanceView):
+        assert at_once is not None
+        assert at_once.model_dump_json() == report.model_dump_json()
+    else:
+        assert at_once is None  # PostgreSQL is never read on the loop
+    # A name the catalogue does not know: stance() says why (with suggestions).
+    assert loaded_app.stance_at_once("Rusia", july_4) is None
+
+
+def test_no_answer_at_once_after_a_change_until_the_index_is_rebuilt(
+    loaded_app: Stanceline,
+) -> None:
+    loaded_app.build_index()
+    august = date(2025, 8, 1)
+    loaded_app.record_fact(
+        fact(kind="recognition_withdrawn", actor="RUS", date="2025-07", summary="withdrawn")
+    )
+
+    assert loaded_app.stance_at_once("RUS", august) is None
+    assert loaded_app.stance("RUS", august).components["recognition"].value == "none"
+    at_once = loaded_app.stance_at_once("RUS", august)
+    assert at_once is None or at_once.components["recognition"].value == "none"
+
+
+def test_no_answer_at_once_while_the_model_is_behind_the_log(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = Stanceline(store_url), Stanceline(store_url)
+    try:
+        writer.load_file(FIXTURES)
+        reader.build_index()
+        august = date(2025, 8, 1)
+        before = reader.stance("RUS", august)
+        # Another writer stores an event and stops before projecting it (as a killed one).
+        monkeypatch.setattr(writer, "catch_up", lambda *args, **kwargs: 0)
+        writer.record_fact(
+            fact(kind="recognition_withdrawn", actor="RUS", date="2025-07", summary="withdrawn")
+        )
+        assert reader.view.behind()[0] > reader.view.behind()[1]
+
+        assert reader.stance_at_once("RUS", august) is None
+        assert reader.stance_at_once("CHN", august) is None  # every actor: the log may move it
+        after = reader.stance("RUS", august)  # catches up, rebuilds
+        assert before.components["recognition"].value != "none"
+        assert after.components["recognition"].value == "none"
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_no_answer_at_once_when_no_connection_is_free(loaded_app: Stanceline) -> None:
+    if not isinstance(loaded_app.view, StanceView):
+        pytest.skip("SQLite's pool: PostgreSQL never answers at once")
+    july_4 = date(2025, 7, 4)
+    loaded_app.build_index()
+    assert loaded_app.stance_at_once("RUS", july_4) is not None
+    pool = loaded_app.view.datastore.pool
+    held = [
+        pool.get_connection(timeout=0, is_writer=False)
+        for _ in range(pool.pool_size + pool.max_overflow)
+    ]
+    try:
+        assert loaded_app.stance_at_once("RUS", july_4) is None  # at once, not after a wait
+    finally:
+        for connection in held:
+            pool.put_connection(connection)
+    assert loaded_app.stance_at_once("RUS", july_4) is not None

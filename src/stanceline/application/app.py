@@ -364,6 +364,20 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         knowledge = self.known_at(known_at)
         return self._stance(self.resolve(actor), on, knowledge)
 
+    def stance_at_once(self, actor: str, on: date) -> StanceReport | None:
+        """stance(actor, on) as known now, if the temporal index answers it at once, else None.
+
+        For a caller that must not wait, an event loop: never writes, never waits, one
+        short read. None whenever stance() would do more than that lookup (the model
+        behind the log, the actor's index behind its facts, a name the catalogue does
+        not know, a store not read at once): the caller then asks stance().
+        """
+        who = self.catalogue.find(actor)
+        if who is None:
+            return None
+        parts = self.view.answers_at_once(who.code, on)
+        return None if parts is None else StanceReport.from_parts(who, on, parts)
+
     def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
         if knowledge.position is None:
             # As known now: one lookup in the temporal index.

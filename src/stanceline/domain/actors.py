@@ -232,9 +232,13 @@ class ActorCatalogue:
         except CatalogueError as error:
             raise CatalogueError(f"{path}: {error}") from None
 
+    def find(self, text: str) -> Actor | None:
+        """The actor a user's name, alias or code stands for, or None (no suggestions made)."""
+        return self._index.get(_normalise(text))
+
     def resolve(self, text: str) -> Actor:
         """The actor a user's name, alias or code stands for."""
-        actor = self._index.get(_normalise(text))
+        actor = self.find(text)
         if actor is None:
             raise UnknownActorError(text, self.suggest(text))
         return actor

@@ -20,17 +20,18 @@ the index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from eventsourcing.persistence import OperationalError
 
 from stanceline.domain.facts import Component
 from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
-from stanceline.projections.rows import CURRENT
+from stanceline.projections.rows import CURRENT, UPSTREAM
 
 SEGMENTS_TABLE = (
     "actor TEXT NOT NULL, component TEXT NOT NULL, first_day TEXT NOT NULL, "
@@ -68,6 +69,13 @@ _ANSWERS = ", ".join(
     for part in PARTS
 )
 
+# answers_at_once: the actor's record, its answers, and what behind() reads, in one statement.
+_AT_ONCE = (
+    "SELECT {head} AS head, "
+    "(SELECT MAX(notification_id) FROM {tracking} WHERE application_name = :app) AS at, "
+    f"changed, built, {_ANSWERS} FROM {{indexed}} i WHERE i.actor = :actor"
+)
+
 
 class LockBusy(Exception):
     """The read model's write lock is held by another transaction (and we would not wait)."""
@@ -84,6 +92,15 @@ class SegmentIndex:
         ) -> AbstractContextManager[Any]: ...
         def _run(self, c: Any, statement: str, params: Any = None) -> None: ...
         def _sql(self, statement: str) -> str: ...
+
+    @contextmanager
+    def _reading_at_once(self) -> Iterator[Any | None]:
+        """A read transaction's cursor if one can be had without waiting, else None.
+
+        None here: a store whose reads wait on the network (PostgreSQL) is never read
+        on an event loop. The SQLite view overrides it.
+        """
+        yield None
 
     def _mark(self, c: Any, changed: Mapping[str, int]) -> None:
         """Record, inside an apply's transaction, the last position that changed each actor."""
@@ -128,6 +145,30 @@ class SegmentIndex:
                 {"actor": actor, "on": on.isoformat()},
             )
             return c.fetchone()
+
+    def answers_at_once(self, actor: str, on: date) -> dict[str, str] | None:
+        """answers_on for a caller that must not wait (an event loop), or None.
+
+        One statement that also reads the log's head and the model's position, so
+        an answer comes only when nothing is left to do: the model is at the end of
+        the log (catch_up would do nothing) and the actor's segments are up to date
+        (answers_on would not rebuild them). None when anything more is needed, or
+        when the store cannot be read at once (see _reading_at_once): the caller
+        then asks the whole way, off the loop.
+        """
+        try:
+            with self._reading_at_once() as c:
+                if c is None:
+                    return None
+                self._run(c, _AT_ONCE, {"actor": actor, "on": on.isoformat(), "app": UPSTREAM})
+                record = c.fetchone()
+        except OperationalError:
+            return None  # the whole way tells the store's trouble, if it lasts
+        if record is None or record["built"] < record["changed"]:
+            return None
+        if int(record["head"] or 0) > int(record["at"] or 0):
+            return None
+        return _answers(record)
 
     def world_on(self, on: date) -> list[tuple[str, dict[str, str] | None]]:
         """Every actor with a fact that counts and its answers on `on` (as answers_on), by code.

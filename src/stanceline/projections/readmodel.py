@@ -6,7 +6,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    ConnectionUnavailableError,
+    IntegrityError,
+    OperationalError,
+)
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE, LockBusy
@@ -50,6 +55,26 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
     def _sql(self, statement: str) -> str:
         # SQLite reads `:name` parameters as they are.
         return statement.format(**_TABLES)
+
+    @contextmanager
+    def _reading_at_once(self) -> Iterator[SQLiteCursor | None]:
+        """A read transaction on a pooled connection free now, else None (for an event loop).
+
+        The pool is asked not to wait: not for a connection, nor for its queue (where a
+        thread may wait for the writer's connection), nor, in a memory store, for a
+        writer. A reader of a WAL file does not wait for writers.
+        """
+        pool = self.datastore.pool
+        try:
+            connection = pool.get_connection(timeout=0, is_writer=False)
+        except (ConnectionUnavailableError, ConnectionPoolClosedError):
+            yield None
+            return
+        try:
+            with connection.transaction(commit=False) as cursor:
+                yield cursor
+        finally:
+            pool.put_connection(connection)
 
     @contextmanager
     def _writing(self, table: str = "versions", wait: bool = True) -> Iterator[SQLiteCursor]:
