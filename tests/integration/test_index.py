@@ -9,7 +9,7 @@ and reinstated, so the index is behind and rebuilt again and again.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -231,20 +231,28 @@ def test_no_answer_at_once_while_the_model_is_behind_the_log(
         reader.close()
 
 
-def test_no_answer_at_once_when_no_connection_is_free(loaded_app: Stanceline) -> None:
-    if not isinstance(loaded_app.view, StanceView):
-        pytest.skip("SQLite's pool: PostgreSQL never answers at once")
+@pytest.fixture
+def sqlite_app(tmp_path: Path) -> Iterator[Stanceline]:
+    """The fixtures in a SQLite store (the one whose reads may be answered at once)."""
+    app = Stanceline(f"sqlite:///{tmp_path / 'store.db'}")
+    app.load_file(FIXTURES, by="fixtures")
+    yield app
+    app.close()
+
+
+def test_no_answer_at_once_when_no_connection_is_free(sqlite_app: Stanceline) -> None:
+    assert isinstance(sqlite_app.view, StanceView)
     july_4 = date(2025, 7, 4)
-    loaded_app.build_index()
-    assert loaded_app.stance_at_once("RUS", july_4) is not None
-    pool = loaded_app.view.datastore.pool
+    sqlite_app.build_index()
+    assert sqlite_app.stance_at_once("RUS", july_4) is not None
+    pool = sqlite_app.view.datastore.pool
     held = [
         pool.get_connection(timeout=0, is_writer=False)
         for _ in range(pool.pool_size + pool.max_overflow)
     ]
     try:
-        assert loaded_app.stance_at_once("RUS", july_4) is None  # at once, not after a wait
+        assert sqlite_app.stance_at_once("RUS", july_4) is None  # at once, not after a wait
     finally:
         for connection in held:
             pool.put_connection(connection)
-    assert loaded_app.stance_at_once("RUS", july_4) is not None
+    assert sqlite_app.stance_at_once("RUS", july_4) is not None
