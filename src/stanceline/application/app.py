@@ -39,6 +39,7 @@ from stanceline.application.reports import (
     StanceReport,
     StatusReport,
 )
+from stanceline.application.store_sqlite import EventsRecorder
 from stanceline.application.timeline import TimelineQueries
 from stanceline.config import APPLICATION_NAME_KEY, POSTGRES, parse_store_url, store_url
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
@@ -465,7 +466,7 @@ def _utc_now() -> datetime:
 def _recorder_env(kind: str) -> dict[str, str]:
     """Settings the store URL does not give: which recorder keeps the events."""
     if kind != POSTGRES:
-        return {}
+        return {"APPLICATION_RECORDER_TOPIC": get_topic(EventsRecorder)}
     # Imported here: PostgreSQL's modules are not loaded for a SQLite store.
     from stanceline.application.store_postgres import ImmutableEventsRecorder
 
