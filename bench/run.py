@@ -114,6 +114,10 @@ def _size(size: int, largest: bool, notes: list[str]) -> dict[str, Any]:
     _remove_store(raw_store)
     found["raw"] = _step("raw", {"path": str(raw_store), "files": files}, notes, name)
     _remove_store(raw_store)
+    save_store = WORK / f"save-{size}.db"
+    _remove_store(save_store)
+    found["save"] = _step("save", {"store": f"sqlite:///{save_store}", "files": files}, notes, name)
+    _remove_store(save_store)
     queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
     found["stance"] = _step("stance", {**queries, **STANCE}, notes, name)
     found["naive"] = _step("naive", {**queries, **NAIVE}, notes, name)
