@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -25,8 +24,7 @@ from stanceline.errors import ImportFileError
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class NumberedFact:
+class NumberedFact(NamedTuple):
     """A validated fact (or change of a stored fact) and the line of the file it came from."""
 
     line: int

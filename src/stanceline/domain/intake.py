@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -56,12 +56,13 @@ class FieldError(InvalidFactError):
         super().__init__(f"{field}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class ValidFact:
+class ValidFact(NamedTuple):
     """A validated fact: its id, its parts, its content as JSON, its hash and resolved date.
 
     `dumped` is the content exactly as `content.model_dump(mode="json")` writes it, kept
-    so that a load hashes, stores and projects the fact without dumping it again.
+    so that a load hashes, stores and projects the fact without dumping it again. A
+    named tuple, as NewFact: made once a line, three times faster than a frozen
+    dataclass.
     """
 
     fact_id: str
@@ -78,8 +79,7 @@ class ValidFact:
         return FactContent.model_validate(self.dumped)
 
 
-@dataclass(frozen=True, slots=True)
-class NewFact:
+class NewFact(NamedTuple):
     """A fact being recorded: validated, with its first event as stored (topic and state).
 
     `state` is the event's `model_dump(mode="json")`, chain included (see
