@@ -48,6 +48,10 @@ class CatalogueError(StancelineError, ValueError):
     """An organisation catalogue file or entry that cannot be loaded."""
 
 
+class ProjectionError(StancelineError, RuntimeError):
+    """The read model refuses events of the log that no other projector has taken."""
+
+
 class StoreBusyError(StancelineError, RuntimeError):
     """Concurrent writers kept conflicting; nothing of this write was stored."""
 

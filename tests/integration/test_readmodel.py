@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from hypothesis import given
 
 from stanceline.application import Stanceline
 from stanceline.application.reports import LoadResult
 from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
-from stanceline.errors import ImportFileError
+from stanceline.errors import ImportFileError, ProjectionError
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import AppFactory
 from tests.stores import STORE_PARAMS, law_settings, scratch
@@ -317,3 +318,20 @@ def test_a_load_whose_events_another_reader_projected_first_applies_nothing_twic
     assert position == len(rows) == event_count(loader) == 4
     loader.rebuild()
     assert snapshot(loader) == (rows, position)
+
+
+def test_events_the_model_refuses_for_no_other_projector_stop_the_catch_up(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    # Asking again would be refused again: an error, not a catch-up that never ends.
+    writer, reader = make_app(), make_app()
+    writer.load_file(write_jsonl(tmp_path / "f.jsonl", [fact(summary="refused")]))
+    before = reader.view.position()
+
+    def refuse(events: Any, position: int) -> None:
+        raise IntegrityError("refused")
+
+    reader.view.apply = refuse  # type: ignore[method-assign]
+    store_behind_the_projection(writer, fact(summary="not yet projected"))
+    with pytest.raises(ProjectionError, match=f"after position {before}:"):
+        reader.catch_up()

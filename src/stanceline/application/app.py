@@ -6,7 +6,6 @@ import getpass
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -64,7 +63,7 @@ from stanceline.domain.lifecycle import (
     fold,
 )
 from stanceline.domain.stance import Occurrence, stance_on
-from stanceline.errors import ImportFileError, StoreBusyError, UnknownActorError
+from stanceline.errors import ImportFileError, ProjectionError, StoreBusyError, UnknownActorError
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import StanceModel
 from stanceline.projections.readmodel import StanceView
@@ -304,18 +303,34 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             at in saved for at in range(position + 1, head + 1)
         ):
             # The log grew by exactly these events: it need not be read back for them.
-            with suppress(IntegrityError):
-                self.view.apply([(at, saved[at]) for at in range(position + 1, head + 1)], head)
-            position = self.view.position()
+            events = [(at, saved[at]) for at in range(position + 1, head + 1)]
+            position = self._apply(events, head, position)
         while notifications := self.recorder.select_notifications(
             start=position + 1, limit=CATCH_UP_BATCH
         ):
             events = [(n.id, self._event(n, saved)) for n in notifications]
-            # Another process may have projected the same events first.
-            with suppress(IntegrityError):
-                self.view.apply(events, notifications[-1].id)
-            position = self.view.position()
+            position = self._apply(events, notifications[-1].id, position)
         return position
+
+    def _apply(
+        self, events: Sequence[tuple[int, NewFact | DomainEvent]], upto: int, position: int
+    ) -> int:
+        """Project events after `position` up to `upto`; return the model's position after.
+
+        Another process may have projected the same events first: the model has then
+        moved on. If it has not, the model refuses them for another reason, and
+        asking again would refuse them for ever: ProjectionError.
+        """
+        try:
+            self.view.apply(events, upto)
+        except IntegrityError as error:
+            moved = self.view.position()
+            if moved <= position:
+                raise ProjectionError(
+                    f"the read model refuses the events after position {position}: {error}"
+                ) from None
+            return moved
+        return self.view.position()
 
     def _event(
         self, notification: Notification, saved: Mapping[int, NewFact | DomainEvent]
