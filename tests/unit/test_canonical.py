@@ -16,7 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stanceline.domain.canonical import _plain, canonical_json, plain_canonical_json, standard_json
+from stanceline.domain.canonical import (
+    canonical_json,
+    is_plain,
+    plain_canonical_json,
+    standard_json,
+)
 from stanceline.domain.events import DomainEvent, FactCorrected, fact_event
 from stanceline.domain.facts import FactContent
 from stanceline.domain.intake import ChangeRequest, content_hash, dumped_content_hash
@@ -130,7 +135,7 @@ def test_a_recorded_event_hashes_as_the_content_it_was_made_from(
 @given(value=json_values(), ascii_only=st.booleans())
 def test_plain_values_are_written_alike_unchecked(value: Any, ascii_only: bool) -> None:
     # What plain_canonical_json's callers vouch for: then it writes the checked bytes.
-    if not _plain(value):
+    if not is_plain(value):
         return
     try:
         expected: bytes | type[Exception] = canonical_json(value, ensure_ascii=ascii_only)

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.canonical import is_plain
 from stanceline.domain.intake import (
     ChangeRequest,
     FieldError,
@@ -107,22 +108,9 @@ def parse_json(text: str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
-    return json.loads(text) if _holds_float(value) else value
-
-
-def _holds_float(value: Any) -> bool:
-    kind = type(value)
-    if kind is dict:
-        items = value.values()
-    elif kind is list:
-        items = value
-    else:
-        return kind is float
-    for item in items:
-        kind = type(item)
-        if kind is float or ((kind is dict or kind is list) and _holds_float(item)):
-            return True
-    return False
+    # orjson reads only strings, integers, floats, booleans, null, lists and objects:
+    # plain unless it read a float.
+    return value if is_plain(value) else json.loads(text)
 
 
 def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:

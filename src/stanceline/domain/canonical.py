@@ -26,7 +26,7 @@ _CONTAINERS = frozenset({dict, list})
 
 def canonical_json(value: Any, *, ensure_ascii: bool) -> bytes:
     """`value` as sorted, compact JSON in UTF-8, byte for byte as the standard library writes it."""
-    if _plain(value):
+    if is_plain(value):
         try:
             fast = orjson.dumps(value, option=_SORTED)
         except TypeError:  # a key that is not a string, an integer beyond 64 bits, a lone surrogate
@@ -60,7 +60,7 @@ def standard_json(value: Any, *, ensure_ascii: bool) -> bytes:
     return text.encode()
 
 
-def _plain(value: Any) -> bool:
+def is_plain(value: Any) -> bool:
     """Whether `value` holds only types both writers spell alike (no float, no subclass)."""
     kind = type(value)
     if kind is dict:
@@ -73,6 +73,6 @@ def _plain(value: Any) -> bool:
         kind = type(item)
         if kind in _SCALARS:
             continue
-        if kind not in _CONTAINERS or not _plain(item):
+        if kind not in _CONTAINERS or not is_plain(item):
             return False
     return True

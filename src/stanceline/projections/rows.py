@@ -144,33 +144,27 @@ def _content_columns(
 
 def recorded_row(position: int, event: FactRecorded, content_hash: str | None = None) -> FactRow:
     """The first version of a fact, from the event that recorded it (and its content hash)."""
-    return FactRow(
-        fact_id=event.fact_id,
-        version=event.originator_version,
-        position=position,
-        superseded_at=None,
-        first_position=position,
-        active=True,
-        change="recorded",
-        reason=None,
-        change_id=None,
-        recorded_at=event.timestamp,
-        recorded_by=event.recorded_by,
-        # The event's fields were validated when it was made or read: no FactContent needed.
-        **_content_columns(
-            event.fact_id,
-            event.content_json(),
-            effect_of(event.KIND, event.details),
-            content_hash,
-        ),
-    )
+    # The event's fields were validated when it was made or read: no FactContent needed.
+    content = event.content_json()
+    effect = effect_of(event.KIND, event.details)
+    columns = _content_columns(event.fact_id, content, effect, content_hash)
+    return _first_version(position, event.timestamp, event.recorded_by, columns)
 
 
 def new_fact_row(position: int, new: NewFact) -> FactRow:
     """`recorded_row` of a fact a load records, made from what validation computed."""
     fact = new.fact
+    effect = effect_of(fact.kind, fact.details)
+    columns = _content_columns(fact.fact_id, fact.dumped, effect, fact.content_hash, fact.date)
+    return _first_version(position, new.recorded_at, new.recorded_by, columns)
+
+
+def _first_version(
+    position: int, recorded_at: datetime, recorded_by: str, columns: dict[str, Any]
+) -> FactRow:
+    """A fact's first version: made at `position`, from its content's columns."""
     return FactRow(
-        fact_id=fact.fact_id,
+        fact_id=columns["payload"]["id"],
         version=1,
         position=position,
         superseded_at=None,
@@ -179,15 +173,9 @@ def new_fact_row(position: int, new: NewFact) -> FactRow:
         change="recorded",
         reason=None,
         change_id=None,
-        recorded_at=new.recorded_at,
-        recorded_by=new.recorded_by,
-        **_content_columns(
-            fact.fact_id,
-            fact.dumped,
-            effect_of(fact.kind, fact.details),
-            fact.content_hash,
-            fact.date,
-        ),
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        **columns,
     )
 
 
