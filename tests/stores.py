@@ -86,6 +86,15 @@ def with_application_name(url: str, name: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}application_name={name}"
 
 
+@contextmanager
+def postgres_named(folder: Path, prefix: str) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL store whose connections carry a name of their own, and the name."""
+    stores = Stores(POSTGRES, folder)
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    yield with_application_name(stores.url(), name), name
+    stores.close()
+
+
 def terminate_backends(application_name: str) -> int:
     """End the server side of every connection named `application_name`; how many were ended.
 

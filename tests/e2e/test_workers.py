@@ -10,7 +10,6 @@ import re
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,12 @@ from tests.e2e.test_serve import AUTH, TOKENS, fact_ids, post
 from tests.factories import fact
 from tests.http.conftest import SSEReader, sse_headers
 from tests.serving import Server, serving, stop
-from tests.stores import POSTGRES, Stores, backends, terminate_backends, with_application_name
+from tests.stores import (
+    backends,
+    postgres_named,
+    terminate_backends,
+    with_application_name,
+)
 
 Event = dict[str, str]
 
@@ -192,10 +196,8 @@ class Collector:
 @pytest.fixture
 def named_postgres(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A PostgreSQL store whose server connections carry this test's own name, and the name."""
-    stores = Stores(POSTGRES, tmp_path)
-    name = f"stanceline-e2e-{uuid.uuid4().hex[:12]}"
-    yield with_application_name(stores.url(), name), name
-    stores.close()
+    with postgres_named(tmp_path, "stanceline-e2e") as named:
+        yield named
 
 
 def post_until_stored(http: httpx.Client, fact_id: str, refused: list[int]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import statistics
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,7 +21,7 @@ from stanceline.application import Stanceline
 from stanceline.interfaces.http import stop_streams
 from tests.factories import fact
 from tests.http.conftest import ALICE, LiveServer, SSEReader, serving_live, sse_headers
-from tests.stores import POSTGRES, Stores, backends, with_application_name
+from tests.stores import backends, postgres_named
 
 LONG_POLL = 5.0
 
@@ -84,10 +83,8 @@ def test_the_heartbeat_comes_on_time_however_long_the_poll(store: str) -> None:
 @pytest.fixture
 def named_postgres(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A PostgreSQL store whose connections carry this test's own name, and the name."""
-    stores = Stores(POSTGRES, tmp_path)
-    name = f"stanceline-http-{uuid.uuid4().hex[:12]}"
-    yield with_application_name(stores.url(), name), name
-    stores.close()
+    with postgres_named(tmp_path, "stanceline-http") as named:
+        yield named
 
 
 @pytest.mark.postgres

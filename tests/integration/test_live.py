@@ -10,7 +10,6 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from tests.stores import (
     POSTGRES,
     Stores,
     backends,
+    postgres_named,
     terminate_backends,
-    with_application_name,
 )
 
 LONG_POLL = 5.0  # far above every bound below: a delivery in time was woken, not polled
@@ -35,10 +34,8 @@ EVENTS = 20
 @pytest.fixture
 def named_store(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A PostgreSQL store whose connections carry a name of this test's own, and the name."""
-    stores = Stores(POSTGRES, tmp_path)
-    name = f"stanceline-test-{uuid.uuid4().hex[:12]}"
-    yield with_application_name(stores.url(), name), name
-    stores.close()
+    with postgres_named(tmp_path, "stanceline-test") as named:
+        yield named
 
 
 def open_app(url: str, apps: list[Stanceline]) -> Stanceline:

@@ -104,8 +104,6 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         view = self.factory.tracking_recorder(_view_class(self.store.kind))
         assert isinstance(view, StanceModel)
         self.view = view
-        if self._checkpointer is not None:
-            view.after_write = self._checkpointer.request
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = super().construct_factory(env)
@@ -149,7 +147,6 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
             return super().save(*objs, **kwargs)
         events = cast(list[DomainEventProtocol[str]], list(objs))
         recordings = self.events.put(events)
-        self._written()
         self._notify(recordings)
         self.notify(events)
         return recordings
@@ -170,14 +167,8 @@ class Stanceline(AuditQueries, Feed, TimelineQueries, Application[str]):
         ]
         ids = self.recorder.insert_events(stored)
         assert ids is not None  # both stores' recorders return them
-        self._written()
         self._notify([])
         return dict(zip(ids, events, strict=True))
-
-    def _written(self) -> None:
-        """After a write transaction: the log is copied back into the database meanwhile."""
-        if self._checkpointer is not None:
-            self._checkpointer.request()
 
     # Commands
 

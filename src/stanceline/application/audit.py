@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from stanceline.application.host import Host
 from stanceline.application.reports import (
     DateChange,
     DateDiff,
@@ -23,22 +24,11 @@ from stanceline.errors import StancelineError
 from stanceline.projections.rows import FactRow, format_time
 
 if TYPE_CHECKING:
-    from stanceline.application.app import Knowledge
-    from stanceline.domain.stance import Occurrence
-    from stanceline.projections.model import StanceModel
+    pass
 
 
-class AuditQueries:
+class AuditQueries(Host):
     """Mixed into the application: the queries auditors ask."""
-
-    if TYPE_CHECKING:
-        view: StanceModel
-
-        def catch_up(self) -> int: ...
-        def resolve(self, actor: str) -> Actor: ...
-        def known_at(self, text: str | None) -> Knowledge: ...
-        def _actor(self, code: str) -> Actor: ...
-        def _occurrences(self, actor: str, position: int | None) -> list[Occurrence]: ...
 
     def fact(self, fact_id: str) -> FactReport:
         """A fact's whole life from the read model: recorded, corrected, retracted."""

@@ -4,7 +4,7 @@ In WAL mode every commit appends to the log, and by default the commit that
 takes the log past 1,000 pages also copies it back into the database file and
 waits for the disk: for a load of 50,000 facts, about a tenth of its time.
 This application's connections leave that to a checkpointer instead: after
-each of its write transactions a thread copies the log back (a PASSIVE
+each of their commits a thread copies the log back (a PASSIVE
 checkpoint, which never waits for readers or writers), while the caller goes
 on with its next file. Closing the application waits for the last copy.
 
@@ -85,17 +85,35 @@ class Checkpointer:
 
 
 def hand_checkpoints_over(datastore: SQLiteDatastore) -> Checkpointer | None:
-    """Switch off each connection's own checkpoints; the Checkpointer to make them (None
-    for an in-memory database, which has no log)."""
+    """Switch off each connection's own checkpoints and ask the Checkpointer for one after
+    each of its commits; the Checkpointer (None for an in-memory database, which has no log).
+
+    Only a write transaction commits (eventsourcing ends a read one with a rollback), and
+    only one that changed rows asks (making tables on opening a store does not), so every
+    write of the application asks, whichever recorder or view made it, and a process
+    that only reads starts no thread.
+    """
     pool: Any = datastore.pool
     if pool.is_sqlite_memory_mode:
         return None
+    checkpointer = Checkpointer(pool.db_name, timeout=float(pool.lock_timeout or 5))
     create = pool._create_connection
 
     def create_connection() -> SQLiteConnection:
         connection: SQLiteConnection = create()
-        connection._sqlite_conn.execute(NO_AUTOCHECKPOINT)
+        raw = connection._sqlite_conn
+        raw.execute(NO_AUTOCHECKPOINT)
+        commit = connection.commit
+        seen = [raw.total_changes]  # rows this connection has changed so far
+
+        def commit_then_ask() -> None:
+            commit()
+            if raw.total_changes != seen[0]:  # rows written: not a read, nor only DDL
+                seen[0] = raw.total_changes
+                checkpointer.request()
+
+        connection.commit = commit_then_ask  # type: ignore[method-assign]
         return connection
 
     pool._create_connection = create_connection
-    return Checkpointer(pool.db_name, timeout=float(pool.lock_timeout or 5))
+    return checkpointer

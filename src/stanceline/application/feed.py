@@ -7,10 +7,10 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
+from stanceline.application.host import Host
 from stanceline.config import POSTGRES
 from stanceline.domain.diff import knowledge_changes
 from stanceline.domain.events import TOPIC_ALIASES, FactCorrected
-from stanceline.domain.stance import Occurrence
 from stanceline.stream.cloudevents import to_cloudevent
 from stanceline.stream.subscription import Subscription
 from stanceline.stream.wakeup import Wakeup
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
     from stanceline.application.listen_postgres import NotifyListener
     from stanceline.config import StoreConfig
-    from stanceline.domain.actors import Actor
-    from stanceline.projections.model import StanceModel
 
 # Between reads that found nothing, a follower waits this long unless woken first. SQLite
 # cannot push: writes by other processes are seen at the next poll. PostgreSQL's NOTIFY wakes
@@ -36,19 +34,14 @@ POLL_SECONDS = 0.1
 SAFETY_POLL_SECONDS = 2.0
 
 
-class Feed:
+class Feed(Host):
     """Mixed into the application: the event stream and the derived stream of stance changes."""
 
     if TYPE_CHECKING:
-        view: StanceModel
         recorder: ApplicationRecorder
         mapper: Mapper[str]
         store: StoreConfig
         closing: threading.Event
-
-        def catch_up(self) -> int: ...
-        def resolve(self, actor: str) -> Actor: ...
-        def _occurrences(self, actor: str, position: int | None) -> list[Occurrence]: ...
 
     _wakeup: Wakeup | None = None
     _listener: NotifyListener | None = None

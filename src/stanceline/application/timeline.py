@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from stanceline.application.host import Host
 from stanceline.application.reports import TimelineBand, TimelineFact, TimelineReport
 from stanceline.domain.actors import Actor
 from stanceline.domain.timeline import first_day, summary_bands
@@ -14,19 +15,10 @@ from stanceline.projections.rows import FactRow, format_time
 
 if TYPE_CHECKING:
     from stanceline.application.app import Knowledge
-    from stanceline.projections.model import StanceModel
 
 
-class TimelineQueries:
+class TimelineQueries(Host):
     """Mixed into the application: an actor's summary over a range of days."""
-
-    if TYPE_CHECKING:
-        view: StanceModel
-
-        def catch_up(self) -> int: ...
-        def resolve(self, actor: str) -> Actor: ...
-        def known_at(self, text: str | None) -> Knowledge: ...
-        def _actor(self, code: str) -> Actor: ...
 
     def timeline(
         self,

@@ -18,7 +18,7 @@ it (`_sql`) and how to take its write lock (`_writing`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
@@ -68,9 +68,6 @@ def _as_row(made: FactRow | tuple[int, NewFact]) -> FactRow:
 
 class StanceModel(SegmentIndex):
     """Mixed into a tracking recorder of either store: the read model's writes and queries."""
-
-    # Called after each write transaction commits (a SQLite store's checkpointer).
-    after_write: Callable[[], None] | None = None
 
     if TYPE_CHECKING:
         datastore: Any

@@ -96,7 +96,6 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
                 except BaseException:
                     connection.rollback()
                     raise
-                self._written()
                 return
             try:
                 cursor.execute("BEGIN IMMEDIATE")
@@ -111,11 +110,6 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
             except BaseException:
                 connection.rollback()
                 raise
-            self._written()
-
-    def _written(self) -> None:
-        if self.after_write is not None:
-            self.after_write()
 
 
 def _begin_at_once(cursor: SQLiteCursor) -> None:

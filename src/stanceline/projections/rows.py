@@ -142,12 +142,12 @@ def _content_columns(
     }
 
 
-def recorded_row(position: int, event: FactRecorded, content_hash: str | None = None) -> FactRow:
-    """The first version of a fact, from the event that recorded it (and its content hash)."""
+def recorded_row(position: int, event: FactRecorded) -> FactRow:
+    """The first version of a fact, from the event that recorded it."""
     # The event's fields were validated when it was made or read: no FactContent needed.
     content = event.content_json()
     effect = effect_of(event.KIND, event.details)
-    columns = _content_columns(event.fact_id, content, effect, content_hash)
+    columns = _content_columns(event.fact_id, content, effect)
     return _first_version(position, event.timestamp, event.recorded_by, columns)
 
 
