@@ -1,12 +1,28 @@
-"""The project's errors: one base class, each subclass also inheriting the nearest builtin."""
+"""The project's errors: one base class, each subclass also under the nearest builtin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 
 class StancelineError(Exception):
     """Base class of every error stanceline raises on purpose."""
 
 
+# The record: dates, actors, facts and changes
+
+
 class InvalidDateError(StancelineError, ValueError):
     """An effective date that is not valid EDTF or names an impossible day or range."""
+
+
+class InvalidRangeError(StancelineError, ValueError):
+    """A range of days whose first day is after its last."""
+
+
+class InvalidKnownAtError(StancelineError, ValueError):
+    """A known-at value that is neither an ISO 8601 timestamp nor @N."""
 
 
 class UnknownActorError(StancelineError, LookupError):
@@ -19,8 +35,21 @@ class UnknownActorError(StancelineError, LookupError):
         super().__init__(f"unknown actor {text!r}{hint}")
 
 
+class CatalogueError(StancelineError, ValueError):
+    """An organisation catalogue file or entry that cannot be loaded."""
+
+
 class InvalidFactError(StancelineError, ValueError):
     """A fact whose fields do not validate."""
+
+
+class FieldError(InvalidFactError):
+    """A fact or change field that does not validate: names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
 
 
 class ImportFileError(StancelineError, ValueError):
@@ -36,16 +65,23 @@ class ImportFileError(StancelineError, ValueError):
         super().__init__(f"{where}: {prefix}{message}")
 
 
-class ConflictingFactError(StancelineError, ValueError):
-    """An explicit fact id that is already stored with different content."""
+class UnknownFactError(StancelineError, LookupError):
+    """A fact id that is not in the store."""
+
+
+class FactStateError(StancelineError, ValueError):
+    """A change that the fact's current state does not allow (e.g. retracting it twice)."""
+
+
+# The store
 
 
 class StoreConfigError(StancelineError, ValueError):
     """A store URL that stanceline cannot use."""
 
 
-class CatalogueError(StancelineError, ValueError):
-    """An organisation catalogue file or entry that cannot be loaded."""
+class StoredEventError(StancelineError, ValueError):
+    """A stored event that cannot be read back (unknown topic or invalid state)."""
 
 
 class ProjectionError(StancelineError, RuntimeError):
@@ -56,5 +92,60 @@ class StoreBusyError(StancelineError, RuntimeError):
     """Concurrent writers kept conflicting; nothing of this write was stored."""
 
 
-class InvalidRangeError(StancelineError, ValueError):
-    """A range of days whose first day is after its last."""
+class LockBusyError(StancelineError, RuntimeError):
+    """The read model's write lock is held by another transaction, and we would not wait."""
+
+
+class StoreNotEmptyError(StancelineError, ValueError):
+    """A migration target that already holds events: nothing was written to it."""
+
+
+class MigrationError(StancelineError, RuntimeError):
+    """A log that could not be copied as it is."""
+
+
+class ExpectError(StancelineError, ValueError):
+    """An expected head digest that is not of the form sha256:<64 hex digits>@N."""
+
+
+# The faces
+
+
+class ChartFormatError(StancelineError, ValueError):
+    """A chart's output file whose name ends in neither .svg nor .png."""
+
+
+class TokenFileError(StancelineError, ValueError):
+    """A token file that cannot be used: unreadable, malformed, or a token too short."""
+
+
+class FieldIssue(NamedTuple):
+    """One bad field of an HTTP request: its name, what is wrong, and the body's line."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+
+class ProblemError(StancelineError, RuntimeError):
+    """An HTTP request that ends in a problem answer (RFC 9457): raised anywhere in it."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str,
+        *,
+        errors: Sequence[FieldIssue] = (),
+        suggestions: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+        self.suggestions = list(suggestions)
+        self.headers = dict(headers or {})

@@ -23,9 +23,7 @@ from stanceline.domain.events import (
     FactRetracted,
     TerroristDesignationLifted,
 )
-from stanceline.domain.intake import FieldError
-from stanceline.domain.lifecycle import FactStateError, UnknownFactError
-from stanceline.errors import ImportFileError
+from stanceline.errors import FactStateError, FieldError, ImportFileError, UnknownFactError
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import FIXTURES, FileWriter
 from tests.stores import STORE_PARAMS, law_settings, scratch

@@ -12,9 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
-from stanceline.domain.intake import FieldError
-from stanceline.domain.knowledge import InvalidKnownAtError
-from stanceline.domain.lifecycle import FactStateError
+from stanceline.errors import FactStateError, FieldError, InvalidKnownAtError
 from tests.factories import event_count, fact
 from tests.integration.conftest import FileWriter
 from tests.stores import STORE_PARAMS, law_settings, scratch

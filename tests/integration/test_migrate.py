@@ -20,14 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
-from stanceline.application.migrate import (
-    POSITIONS_HEADER,
-    Migration,
-    MigrationError,
-    StoreNotEmptyError,
-    migrate,
-)
+from stanceline.application.migrate import POSITIONS_HEADER, Migration, migrate
 from stanceline.application.verify import head_digest_line, verify
+from stanceline.errors import MigrationError, StoreNotEmptyError
 from stanceline.projections.rows import format_time
 from tests.factories import event_count, fact, generated_files, write_jsonl
 from tests.integration.conftest import FIXTURES

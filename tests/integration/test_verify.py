@@ -12,8 +12,9 @@ import pytest
 
 from stanceline.application import Stanceline
 from stanceline.application.mapper import PydanticMapper
-from stanceline.application.verify import ExpectError, VerifyReport, head_digest_line, verify
+from stanceline.application.verify import VerifyReport, head_digest_line, verify
 from stanceline.domain.events import FactRecorded
+from stanceline.errors import ExpectError
 from tests.factories import fact
 from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
 

@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stanceline.application.mapper import PydanticMapper, StoredEventError, stored_event
+from stanceline.application.mapper import PydanticMapper, stored_event
 from stanceline.domain import events
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import (
@@ -26,7 +26,7 @@ from stanceline.domain.events import (
 from stanceline.domain.facts import FactContent, FactKind, Source
 from stanceline.domain.intake import new_fact, validate_fact
 from stanceline.domain.lifecycle import evolve
-from stanceline.errors import StancelineError
+from stanceline.errors import StancelineError, StoredEventError
 from stanceline.projections.rows import new_fact_params, new_fact_row, recorded_row, to_params
 from tests.strategies import (
     ACTOR_CODES,

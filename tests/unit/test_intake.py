@@ -13,14 +13,13 @@ from hypothesis import strategies as st
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.facts import Component, Effect, FactKind
 from stanceline.domain.intake import (
-    FieldError,
     ValidFact,
     content_hash,
     derived_id,
     import_schema,
     validate_fact,
 )
-from stanceline.errors import InvalidFactError, StancelineError
+from stanceline.errors import FieldError, InvalidFactError, StancelineError
 from tests.strategies import details_for, fact_ids
 
 CATALOGUE = ActorCatalogue.default()

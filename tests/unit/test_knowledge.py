@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stanceline.domain.knowledge import InvalidKnownAtError, KnownAt, parse_known_at
-from stanceline.errors import StancelineError
+from stanceline.domain.knowledge import KnownAt, parse_known_at
+from stanceline.errors import InvalidKnownAtError, StancelineError
 
 MOMENTS = st.datetimes(
     min_value=datetime(1970, 1, 2),

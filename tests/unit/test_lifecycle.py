@@ -20,23 +20,17 @@ from stanceline.domain.events import (
     fact_event,
 )
 from stanceline.domain.facts import FactContent, FactKind, Source
-from stanceline.domain.intake import (
-    FieldError,
-    change_event,
-    validate_change,
-)
+from stanceline.domain.intake import change_event, validate_change
 from stanceline.domain.lifecycle import (
     CHANGE_CHECKS,
     FactState,
-    FactStateError,
-    UnknownFactError,
     check_can_correct,
     check_can_reinstate,
     check_can_retract,
     corrected,
     fold,
 )
-from stanceline.errors import StancelineError
+from stanceline.errors import FactStateError, FieldError, StancelineError, UnknownFactError
 from tests.strategies import edtf_dates, fact_contents, sources, texts
 
 AT = datetime(2025, 7, 4, 12, 0, tzinfo=UTC)

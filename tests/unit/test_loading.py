@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from stanceline.application.loading import parse_json
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.intake import FieldError, is_change, validate_fact, validate_fact_text
+from stanceline.domain.intake import is_change, validate_fact, validate_fact_text
+from stanceline.errors import FieldError
 from tests.strategies import import_lines
 
 CATALOGUE = ActorCatalogue.default()

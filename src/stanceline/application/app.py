@@ -49,7 +49,6 @@ from stanceline.domain.events import (
 from stanceline.domain.history import history
 from stanceline.domain.intake import (
     ChangeRequest,
-    FieldError,
     NewFact,
     ValidFact,
     change_event,
@@ -57,13 +56,16 @@ from stanceline.domain.intake import (
     validate_fact,
 )
 from stanceline.domain.knowledge import parse_known_at
-from stanceline.domain.lifecycle import (
-    FactState,
-    UnknownFactError,
-    fold,
-)
+from stanceline.domain.lifecycle import FactState, fold
 from stanceline.domain.stance import Occurrence, stance_on
-from stanceline.errors import ImportFileError, ProjectionError, StoreBusyError, UnknownActorError
+from stanceline.errors import (
+    FieldError,
+    ImportFileError,
+    ProjectionError,
+    StoreBusyError,
+    UnknownActorError,
+    UnknownFactError,
+)
 from stanceline.projections.explain import Explanation, explain
 from stanceline.projections.model import StanceModel
 from stanceline.projections.readmodel import StanceView

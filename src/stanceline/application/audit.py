@@ -19,8 +19,7 @@ from stanceline.application.reports import (
 )
 from stanceline.domain.actors import Actor
 from stanceline.domain.diff import changes_between, knowledge_changes
-from stanceline.domain.lifecycle import UnknownFactError
-from stanceline.errors import StancelineError
+from stanceline.errors import StancelineError, UnknownFactError
 from stanceline.projections.rows import FactRow, format_time
 
 if TYPE_CHECKING:

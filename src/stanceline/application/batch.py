@@ -13,16 +13,9 @@ from stanceline.domain.events import (
     FactReinstated,
     FactRetracted,
 )
-from stanceline.domain.intake import (
-    ChangeRequest,
-    FieldError,
-    NewFact,
-    ValidFact,
-    change_event,
-    new_fact,
-)
-from stanceline.domain.lifecycle import FactState, FactStateError, UnknownFactError, evolve
-from stanceline.errors import ImportFileError
+from stanceline.domain.intake import ChangeRequest, NewFact, ValidFact, change_event, new_fact
+from stanceline.domain.lifecycle import FactState, evolve
+from stanceline.errors import FactStateError, FieldError, ImportFileError, UnknownFactError
 
 
 class Batch:

@@ -13,14 +13,13 @@ from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.canonical import is_plain
 from stanceline.domain.intake import (
     ChangeRequest,
-    FieldError,
     ValidFact,
     is_change,
     validate_change,
     validate_fact,
     validate_fact_text,
 )
-from stanceline.errors import ImportFileError
+from stanceline.errors import FieldError, ImportFileError
 
 Progress = Callable[[int], None]
 

@@ -15,11 +15,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from pydantic import ValidationError
 
 from stanceline.domain.events import DomainEvent, event_class
-from stanceline.errors import StancelineError
-
-
-class StoredEventError(StancelineError, ValueError):
-    """A stored event that cannot be read back (unknown topic or invalid state)."""
+from stanceline.errors import StoredEventError
 
 
 def stored_event(topic: str, state: dict[str, Any], class_version: int = 1) -> StoredEvent:

@@ -33,21 +33,13 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from stanceline.application.app import Stanceline
 from stanceline.application.verify import ChainWalk, VerifyReport, head_digest_line, verify
 from stanceline.config import POSTGRES, SQLITE
-from stanceline.errors import StancelineError
+from stanceline.errors import MigrationError, StoreNotEmptyError
 
 COPY_BATCH = 1000
 POSITIONS_HEADER = "old_position\tnew_position\n"
 
 Progress = Callable[[int, int], None]
 """Called after each batch with the events copied so far and the last position to copy."""
-
-
-class StoreNotEmptyError(StancelineError, ValueError):
-    """A migration target that already holds events: nothing was written to it."""
-
-
-class MigrationError(StancelineError, RuntimeError):
-    """A log that could not be copied as it is."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,11 @@ from eventsourcing.persistence import Mapper, Notification
 from stanceline.application.app import Stanceline
 from stanceline.config import SQLITE
 from stanceline.domain.events import DomainEvent
-from stanceline.errors import StancelineError
+from stanceline.errors import ExpectError
 
 DIGEST_PREFIX = "sha256:"
 _EXPECT = re.compile(r"(sha256:[0-9a-f]{64})@([0-9]+)", re.IGNORECASE)
 _REASON_LIMIT = 200
-
-
-class ExpectError(StancelineError, ValueError):
-    """An expected head digest that is not of the form sha256:<64 hex digits>@N."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from stanceline.domain.events import (
 )
 from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text, details_model
 from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
-from stanceline.errors import InvalidDateError, InvalidFactError, UnknownActorError
+from stanceline.errors import FieldError, InvalidDateError, UnknownActorError
 
 FactId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 
@@ -45,15 +45,6 @@ class FactInput(BaseModel):
     id: FactId | None = Field(
         default=None, description="Optional stable id; derived from the content when absent."
     )
-
-
-class FieldError(InvalidFactError):
-    """A fact field that does not validate: names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 class ValidFact(NamedTuple):

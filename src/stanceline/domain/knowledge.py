@@ -6,11 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from stanceline.errors import StancelineError
-
-
-class InvalidKnownAtError(StancelineError, ValueError):
-    """A known-at value that is neither an ISO 8601 timestamp nor @N."""
+from stanceline.errors import InvalidKnownAtError
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +27,9 @@ class KnownAt:
 
 
 _POSITION = re.compile(r"@(\d+)")
-MAX_POSITION = 2**53 - 1  # the largest integer every JSON reader keeps exact
+# The largest position anyone may ask for: exact in every JSON reader, far inside SQLite's
+# integers and PostgreSQL's bigint.
+MAX_POSITION = 2**53 - 1
 
 
 def parse_known_at(text: str) -> KnownAt:

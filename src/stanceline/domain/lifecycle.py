@@ -16,15 +16,7 @@ from stanceline.domain.events import (
     FactRetracted,
 )
 from stanceline.domain.facts import FactContent, details_model
-from stanceline.errors import StancelineError
-
-
-class FactStateError(StancelineError, ValueError):
-    """A change that the fact's current state does not allow (e.g. retracting it twice)."""
-
-
-class UnknownFactError(StancelineError, LookupError):
-    """A fact id that is not in the store."""
+from stanceline.errors import FactStateError
 
 
 @dataclass(frozen=True, slots=True)

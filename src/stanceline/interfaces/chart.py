@@ -23,6 +23,7 @@ from matplotlib.typing import RcKeyType
 
 from stanceline.application.reports import TimelineReport
 from stanceline.domain.stance import Summary
+from stanceline.errors import ChartFormatError
 
 FORMATS = (".svg", ".png")
 # Okabe and Ito's palette, told apart by every common colour-vision deficiency.
@@ -48,10 +49,6 @@ STYLE: dict[RcKeyType, Any] = {
 }
 _ONE_DAY = timedelta(days=1)
 EPOCH = date(1970, 1, 1)
-
-
-class ChartFormatError(ValueError):
-    """An output file whose name ends in neither .svg nor .png."""
 
 
 def check_format(path: Path) -> str:

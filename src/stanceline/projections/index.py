@@ -31,6 +31,7 @@ from eventsourcing.persistence import OperationalError
 from stanceline.domain.facts import Component
 from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
+from stanceline.errors import LockBusyError
 from stanceline.projections.rows import CURRENT, UPSTREAM
 
 SEGMENTS_TABLE = (
@@ -75,10 +76,6 @@ _AT_ONCE = (
     "(SELECT MAX(notification_id) FROM {tracking} WHERE application_name = :app) AS at, "
     f"changed, built, {_ANSWERS} FROM {{indexed}} i WHERE i.actor = :actor"
 )
-
-
-class LockBusy(Exception):
-    """The read model's write lock is held by another transaction (and we would not wait)."""
 
 
 class SegmentIndex:
@@ -131,7 +128,7 @@ class SegmentIndex:
         if record is not None and record["built"] < record["changed"]:
             try:
                 self.refresh(actor, wait=False)
-            except LockBusy:
+            except LockBusyError:
                 return None
             # At least as new as the facts were when asked, even if a writer has moved on.
             record = self._lookup(actor, on)
@@ -180,7 +177,7 @@ class SegmentIndex:
         for actor in self.stale_actors():
             try:
                 self.refresh(actor, wait=False)
-            except LockBusy:
+            except LockBusyError:
                 break  # a writer holds the lock: the rest stay behind, answered from facts
         with self.datastore.transaction(commit=False) as c:
             self._run(
@@ -203,7 +200,7 @@ class SegmentIndex:
     def refresh(self, actor: str, wait: bool = True) -> bool:
         """Rebuild one actor's segments if they are behind its facts; True if it did.
 
-        With `wait` False, LockBusy at once when a writer holds the read model's lock.
+        With `wait` False, LockBusyError at once when a writer holds the read model's lock.
         """
         with self._writing(wait=wait) as c:
             self._run(

@@ -78,7 +78,7 @@ class StanceModel(SegmentIndex):
     def _writing(self, table: str = "versions", wait: bool = True) -> AbstractContextManager[Any]:
         """A write transaction holding the write lock of `table` (one projector at a time).
 
-        With `wait` False, LockBusy at once when another transaction holds it.
+        With `wait` False, LockBusyError at once when another transaction holds it.
         """
         raise NotImplementedError
 

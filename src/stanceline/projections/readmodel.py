@@ -14,7 +14,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE, LockBusy
+from stanceline.errors import LockBusyError
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 from stanceline.projections.rows import FactRow, format_time
 
@@ -113,13 +114,13 @@ class StanceView(StanceModel, SQLiteTrackingRecorder):
 
 
 def _begin_at_once(cursor: SQLiteCursor) -> None:
-    """BEGIN IMMEDIATE without waiting for the lock: LockBusy when another writer holds it."""
+    """BEGIN IMMEDIATE without waiting for the lock: LockBusyError when another writer holds it."""
     cursor.execute("PRAGMA busy_timeout")
     waits = int(cursor.fetchone()[0])
     cursor.execute("PRAGMA busy_timeout = 0")
     try:
         cursor.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        raise LockBusy(str(error)) from error
+        raise LockBusyError(str(error)) from error
     finally:
         cursor.execute(f"PRAGMA busy_timeout = {waits}")

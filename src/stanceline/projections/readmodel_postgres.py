@@ -13,7 +13,8 @@ from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE, LockBusy
+from stanceline.errors import LockBusyError
+from stanceline.projections.index import INDEX_TABLE, SEGMENTS_TABLE
 from stanceline.projections.model import VERSIONS_COLUMNS, StanceModel
 
 # What the view creates beside its tracking table (keep in step with __init__).
@@ -107,5 +108,5 @@ class PostgresStanceView(StanceModel, PostgresTrackingRecorder):
                 try:
                     c.execute(self._locks[table] + SQL(" NOWAIT"))
                 except LockNotAvailable as error:
-                    raise LockBusy(str(error)) from error
+                    raise LockBusyError(str(error)) from error
             yield c

@@ -8,7 +8,7 @@ import click
 
 from stanceline.application.verify import head_digest_line, verify
 from stanceline.domain.facts import FactKind
-from stanceline.domain.intake import FieldError
+from stanceline.errors import FieldError
 from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (
     DetailType,

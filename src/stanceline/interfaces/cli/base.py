@@ -13,9 +13,8 @@ from eventsourcing.persistence import PersistenceError
 from stanceline.application import Stanceline
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.dates import parse_day
-from stanceline.domain.intake import FieldError
-from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
-from stanceline.errors import InvalidDateError, StancelineError
+from stanceline.domain.knowledge import parse_known_at
+from stanceline.errors import FieldError, InvalidDateError, InvalidKnownAtError, StancelineError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACTORS_ENV = "STANCELINE_ACTORS"

@@ -12,7 +12,8 @@ import click
 
 from stanceline.application.loading import count_objects
 from stanceline.domain.facts import FactKind
-from stanceline.domain.intake import ChangeInput, FieldError, import_schema
+from stanceline.domain.intake import ChangeInput, import_schema
+from stanceline.errors import FieldError
 from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (
     DetailType,

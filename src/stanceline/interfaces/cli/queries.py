@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from stanceline.application.reports import StanceReport
+from stanceline.errors import ChartFormatError
 from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (
     DAY,
@@ -185,7 +186,7 @@ def chart(
 ) -> None:
     """Draw ACTORS' timelines (default: every actor with a fact) as an SVG or PNG picture."""
     # Imported here: matplotlib costs every other command nothing.
-    from stanceline.interfaces.chart import ChartFormatError, check_format, draw
+    from stanceline.interfaces.chart import check_format, draw
 
     try:
         check_format(out)

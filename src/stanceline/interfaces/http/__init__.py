@@ -7,6 +7,7 @@ is small), so the event loop only moves bytes. Errors leave as RFC 9457 problem
 details; reads answer the same JSON as the CLI's --json, from the same models.
 """
 
+from stanceline.errors import ProblemError, TokenFileError
 from stanceline.interfaces.http.app import (
     TOKEN_FILE_ENV,
     app_from_env,
@@ -17,9 +18,9 @@ from stanceline.interfaces.http.app import (
     stop_streams,
     writers,
 )
-from stanceline.interfaces.http.auth import TokenFileError, env_tokens, load_tokens
+from stanceline.interfaces.http.auth import env_tokens, load_tokens
 from stanceline.interfaces.http.deps import Settings
-from stanceline.interfaces.http.problems import FieldProblem, Problem, ProblemError, problem_of
+from stanceline.interfaces.http.problems import FieldProblem, Problem, problem_of
 
 __all__ = [
     "TOKEN_FILE_ENV",

@@ -25,7 +25,7 @@ from stanceline.application import Stanceline
 from stanceline.config import STORE_ENV
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import FactInput
-from stanceline.errors import StancelineError
+from stanceline.errors import ProblemError, StancelineError
 from stanceline.interfaces.http import feed, page, reads, writes
 from stanceline.interfaces.http.auth import BodyLimit, env_tokens, load_tokens
 from stanceline.interfaces.http.bell import LoopBell
@@ -33,7 +33,6 @@ from stanceline.interfaces.http.deps import Settings
 from stanceline.interfaces.http.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
-    ProblemError,
     _on_http_error,
     _on_problem,
     _on_stanceline_error,

@@ -13,17 +13,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stanceline.errors import StancelineError
+from stanceline.errors import ProblemError, TokenFileError
 from stanceline.interfaces.http.deps import _settings
-from stanceline.interfaces.http.problems import ProblemError
+from stanceline.interfaces.http.problems import problem_response
 
 TOKEN_ENV = "STANCELINE_API_TOKEN"
 ENV_WRITER = "api"
 MIN_TOKEN_LENGTH = 16
-
-
-class TokenFileError(StancelineError, ValueError):
-    """A token file that cannot be used: unreadable, malformed, or a token too short."""
 
 
 # Tokens
@@ -79,7 +75,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            response = _too_large(self.limit).response(scope.get("path", ""))
+            response = problem_response(_too_large(self.limit), scope.get("path", ""))
             await response(scope, receive, send)
             return
         seen = 0

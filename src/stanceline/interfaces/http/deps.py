@@ -12,9 +12,9 @@ import anyio.to_thread
 from fastapi import Depends, Query, Request
 
 from stanceline.application import Stanceline
+from stanceline.domain.knowledge import MAX_POSITION
 
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
-MAX_POSITION = 2**53 - 1  # exact in every JSON reader, and far inside SQLite's integers
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from importlib.resources import files
 
 from fastapi import APIRouter, Response
 
-from stanceline.interfaces.http.problems import ProblemError
+from stanceline.errors import ProblemError
 
 STATIC = files("stanceline.interfaces.http") / "static"
 MEDIA_TYPES = {

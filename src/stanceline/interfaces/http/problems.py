@@ -13,14 +13,17 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from stanceline.domain.intake import FieldError
-from stanceline.domain.lifecycle import FactStateError, UnknownFactError
 from stanceline.errors import (
+    FactStateError,
+    FieldError,
+    FieldIssue,
     ImportFileError,
     InvalidRangeError,
+    ProblemError,
     StancelineError,
     StoreBusyError,
     UnknownActorError,
+    UnknownFactError,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -52,42 +55,19 @@ class Problem(BaseModel):
     suggestions: list[str] | None = Field(default=None, description="Actors you may have meant.")
 
 
-class ProblemError(Exception):
-    """Raised anywhere in a request; the handler turns it into a problem answer."""
-
-    def __init__(
-        self,
-        status: int,
-        kind: str,
-        title: str,
-        detail: str,
-        *,
-        errors: Sequence[FieldProblem] = (),
-        suggestions: Sequence[str] = (),
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.kind = kind
-        self.title = title
-        self.detail = detail
-        self.errors = list(errors)
-        self.suggestions = list(suggestions)
-        self.headers = dict(headers or {})
-
-    def response(self, instance: str) -> Response:
-        """The problem+json answer."""
-        problem = Problem(
-            type=self.kind if ":" in self.kind else PROBLEM_TYPE + self.kind,
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            instance=instance,
-            errors=self.errors or None,
-            suggestions=self.suggestions or None,
-        )
-        body = _json(problem.model_dump(exclude_none=True))
-        return Response(body, self.status, self.headers, media_type=PROBLEM_MEDIA_TYPE)
+def problem_response(error: ProblemError, instance: str) -> Response:
+    """The problem+json answer of `error`, for the request at `instance`."""
+    problem = Problem(
+        type=error.kind if ":" in error.kind else PROBLEM_TYPE + error.kind,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        instance=instance,
+        errors=[FieldProblem(**issue._asdict()) for issue in error.errors] or None,
+        suggestions=error.suggestions or None,
+    )
+    body = _json(problem.model_dump(exclude_none=True))
+    return Response(body, error.status, error.headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def _json(value: Any) -> str:
@@ -95,7 +75,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def invalid(fields: Sequence[FieldProblem], detail: str | None = None) -> ProblemError:
+def invalid(fields: Sequence[FieldIssue], detail: str | None = None) -> ProblemError:
     """A 422 naming the bad fields."""
     first = fields[0]
     where = f"line {first.line}: " if first.line else ""
@@ -110,19 +90,19 @@ def invalid(fields: Sequence[FieldProblem], detail: str | None = None) -> Proble
 
 
 def _usage(name: str, message: str) -> ProblemError:
-    return invalid([FieldProblem(field=name, message=message)])
+    return invalid([FieldIssue(field=name, message=message)])
 
 
 def problem_of(error: StancelineError) -> ProblemError:
     """The problem answer for one of the project's errors."""
     if isinstance(error, ImportFileError):
-        bad = FieldProblem(field=error.field or "body", message=error.message, line=error.line)
+        bad = FieldIssue(field=error.field or "body", message=error.message, line=error.line)
         return invalid([bad])
     if isinstance(error, FieldError):
         name = {"corrects": "body", "retracts": "body", "reinstates": "body"}.get(error.field)
-        return invalid([FieldProblem(field=name or error.field, message=error.message)])
+        return invalid([FieldIssue(field=name or error.field, message=error.message)])
     if isinstance(error, InvalidRangeError):
-        return invalid([FieldProblem(field="from", message=str(error))])
+        return invalid([FieldIssue(field="from", message=str(error))])
     if isinstance(error, UnknownActorError):
         return ProblemError(
             404, "unknown-actor", "Unknown actor", str(error), suggestions=error.suggestions
@@ -143,21 +123,20 @@ def _instance(request: Request) -> str:
 
 
 async def _on_problem(request: Request, error: Exception) -> Response:
-    return cast(ProblemError, error).response(_instance(request))
+    return problem_response(cast(ProblemError, error), _instance(request))
 
 
 async def _on_stanceline_error(request: Request, error: Exception) -> Response:
-    return problem_of(cast(StancelineError, error)).response(_instance(request))
+    return problem_response(problem_of(cast(StancelineError, error)), _instance(request))
 
 
 async def _on_validation_error(request: Request, error: Exception) -> Response:
     fields = [
-        FieldProblem(field=_field_name(e.get("loc", ())), message=_message(e))
+        FieldIssue(field=_field_name(e.get("loc", ())), message=_message(e))
         for e in cast(RequestValidationError, error).errors()
     ]
-    return invalid(fields or [FieldProblem(field="request", message="invalid")]).response(
-        _instance(request)
-    )
+    problem = invalid(fields or [FieldIssue(field="request", message="invalid")])
+    return problem_response(problem, _instance(request))
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -179,7 +158,7 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
     kind, title = kinds.get(status, ("about:blank", _phrase(status)))
     detail = str(http_error.detail)
     problem = ProblemError(status, kind, title, detail, headers=http_error.headers)
-    return problem.response(_instance(request))
+    return problem_response(problem, _instance(request))
 
 
 def _phrase(status: int) -> str:
@@ -198,10 +177,10 @@ async def _on_store_error(request: Request, error: Exception) -> Response:
         "the store could not answer; try again shortly",
         headers={"Retry-After": "1"},
     )
-    return problem.response(_instance(request))
+    return problem_response(problem, _instance(request))
 
 
 async def _on_unexpected(request: Request, error: Exception) -> Response:
     # The server logs the traceback; the client learns only that it happened.
     problem = ProblemError(500, "internal", "Internal error", "an unexpected error occurred")
-    return problem.response(_instance(request))
+    return problem_response(problem, _instance(request))

@@ -18,10 +18,10 @@ from stanceline.application.reports import (
     TimelineReport,
 )
 from stanceline.domain.dates import parse_day
-from stanceline.domain.knowledge import InvalidKnownAtError, parse_known_at
-from stanceline.errors import InvalidDateError
-from stanceline.interfaces.http.deps import INVALID, MAX_POSITION, NOT_FOUND, Engine, _off_loop
-from stanceline.interfaces.http.problems import FieldProblem, _usage, invalid
+from stanceline.domain.knowledge import MAX_POSITION, parse_known_at
+from stanceline.errors import FieldIssue, InvalidDateError, InvalidKnownAtError
+from stanceline.interfaces.http.deps import INVALID, NOT_FOUND, Engine, _off_loop
+from stanceline.interfaces.http.problems import _usage, invalid
 from stanceline.projections.explain import Explanation
 
 DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2}|today)$"
@@ -31,7 +31,7 @@ def _day(value: str | None, name: str) -> date:
     try:
         return parse_day(value or "today")
     except InvalidDateError as error:
-        raise invalid([FieldProblem(field=name, message=str(error))]) from None
+        raise invalid([FieldIssue(field=name, message=str(error))]) from None
 
 
 def _known(value: str | None, name: str) -> str | None:
@@ -40,9 +40,9 @@ def _known(value: str | None, name: str) -> str | None:
     try:
         known = parse_known_at(value)
     except InvalidKnownAtError as error:
-        raise invalid([FieldProblem(field=name, message=str(error))]) from None
+        raise invalid([FieldIssue(field=name, message=str(error))]) from None
     if known.position is not None and known.position > MAX_POSITION:
-        raise invalid([FieldProblem(field=name, message=f"@N is at most @{MAX_POSITION}")])
+        raise invalid([FieldIssue(field=name, message=f"@N is at most @{MAX_POSITION}")])
     return known.text
 
 

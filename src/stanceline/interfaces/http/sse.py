@@ -16,10 +16,10 @@ from fastapi.responses import StreamingResponse
 
 from stanceline.application import Stanceline
 from stanceline.domain.facts import FactKind
+from stanceline.domain.knowledge import MAX_POSITION
 from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import (
     INVALID,
-    MAX_POSITION,
     NOT_FOUND,
     AfterQuery,
     Engine,

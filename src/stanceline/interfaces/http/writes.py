@@ -14,9 +14,10 @@ from stanceline.application.reports import FactVersionReport, LoadResult
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import FactChanged
 from stanceline.domain.facts import FactKind
+from stanceline.errors import ProblemError
 from stanceline.interfaces.http.auth import Writer
 from stanceline.interfaces.http.deps import INVALID, Engine, Responses, _off_loop
-from stanceline.interfaces.http.problems import ProblemError, _usage
+from stanceline.interfaces.http.problems import _usage
 
 JSONL_MEDIA_TYPES = ("application/x-ndjson", "application/jsonl")
 
