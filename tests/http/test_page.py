@@ -7,8 +7,7 @@ from importlib.resources import files
 
 import pytest
 
-from stanceline.domain.events import EVENT_TYPES
-from stanceline.stream.cloudevents import TYPE_PREFIX
+from stanceline.domain.events import EVENT_TYPES, TYPE_PREFIX
 from tests.http.conftest import TestClient
 from tests.http.test_api import assert_problem
 

@@ -9,9 +9,6 @@ from datetime import datetime
 from stanceline.application.loading import NumberedFact
 from stanceline.domain.events import (
     DomainEvent,
-    FactCorrected,
-    FactReinstated,
-    FactRetracted,
 )
 from stanceline.domain.intake import ChangeRequest, NewFact, ValidFact, change_event, new_fact
 from stanceline.domain.lifecycle import FactState, evolve
@@ -52,9 +49,7 @@ class Batch:
         except FieldError as error:
             raise ImportFileError(self.origin, item.line, error.field, error.message) from None
         except (FactStateError, UnknownFactError) as error:
-            field = (
-                _ACTION_FIELDS[item.fact.action] if isinstance(item.fact, ChangeRequest) else "id"
-            )
+            field = item.fact.action.ACTION if isinstance(item.fact, ChangeRequest) else "id"
             raise ImportFileError(self.origin, item.line, field, str(error)) from None
 
     def _add_fact(self, fact: ValidFact) -> None:
@@ -101,8 +96,3 @@ class Batch:
 
 
 _NONE: frozenset[str] = frozenset()
-_ACTION_FIELDS = {
-    FactCorrected: "corrects",
-    FactRetracted: "retracts",
-    FactReinstated: "reinstates",
-}

@@ -132,7 +132,7 @@ class Feed(Host):
             return []
         records = self.view.wire_records(after, position, limit)
         fields = self._corrected_fields(
-            [r["position"] for r in records if r["change"] == "corrected"]
+            [r["position"] for r in records if r["change"] == FactCorrected.CHANGE]
         )
         return [
             (r["position"], to_cloudevent(r, self.source, fields.get(r["position"])))

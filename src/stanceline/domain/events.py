@@ -3,9 +3,13 @@
 Each fact is its own stream (originator id = fact id); the first event of the
 stream is the fact itself. Every event carries `chain`, a hash over the previous
 event's chain and its own content, so an edited stored event no longer matches.
-The topic, not the Python location, names a stored event, so moving or renaming
-a class never orphans what is stored. A topic once released is never changed; an
-old name stays loadable through TOPIC_ALIASES.
+Each class declares its names beside its fields: TOPIC names its stored events,
+WIRE_TYPE its CloudEvents `type`, CHANGE the version of a fact it makes (as
+`fact`, `changes`, `diff` and the feed show it) and, for a change, ACTION the key
+of the import line that asks for it. Nothing is named after the Python class,
+so moving or renaming one changes neither what is stored nor what subscribers
+receive. A topic or wire type once released is never changed; an old topic
+stays loadable through TOPIC_ALIASES.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from stanceline.domain.facts import (
     Source,
 )
 
+# A fact's first version is "recorded"; each change names its own (FactChanged.CHANGE).
+RECORDED = "recorded"
+# Every CloudEvents type starts so: org.stanceline.<name>.v<version>.
+TYPE_PREFIX = "org.stanceline."
+
 
 class DomainEvent(BaseModel):
     """Base of every stored event: stream id and version, recorded time and by whom."""
@@ -35,6 +44,8 @@ class DomainEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     TOPIC: ClassVar[str] = ""
+    WIRE_TYPE: ClassVar[str] = ""
+    CHANGE: ClassVar[str] = ""
     class_version: ClassVar[int] = 1
 
     originator_id: str
@@ -63,6 +74,7 @@ class FactRecorded(DomainEvent):
     """A fact entering the record; subclasses are the fact kinds."""
 
     KIND: ClassVar[FactKind]
+    CHANGE = RECORDED
 
     actor: str
     date: str
@@ -102,6 +114,7 @@ class TerroristDesignationImposed(FactRecorded):
     """Stored event of a `terrorist_designation_imposed` fact."""
 
     TOPIC = "stanceline:TerroristDesignationImposed"
+    WIRE_TYPE = "org.stanceline.TerroristDesignationImposed.v1"
     KIND = FactKind.TERRORIST_DESIGNATION_IMPOSED
 
 
@@ -109,6 +122,7 @@ class TerroristDesignationLifted(FactRecorded):
     """Stored event of a `terrorist_designation_lifted` fact."""
 
     TOPIC = "stanceline:TerroristDesignationLifted"
+    WIRE_TYPE = "org.stanceline.TerroristDesignationLifted.v1"
     KIND = FactKind.TERRORIST_DESIGNATION_LIFTED
 
 
@@ -116,6 +130,7 @@ class TalibanEnvoyAccepted(FactRecorded):
     """Stored event of a `taliban_envoy_accepted` fact."""
 
     TOPIC = "stanceline:TalibanEnvoyAccepted"
+    WIRE_TYPE = "org.stanceline.TalibanEnvoyAccepted.v1"
     KIND = FactKind.TALIBAN_ENVOY_ACCEPTED
     details: EnvoyAcceptedDetails = EnvoyAcceptedDetails()
 
@@ -124,6 +139,7 @@ class AmbassadorCredentialsAccepted(FactRecorded):
     """Stored event of a `ambassador_credentials_accepted` fact."""
 
     TOPIC = "stanceline:AmbassadorCredentialsAccepted"
+    WIRE_TYPE = "org.stanceline.AmbassadorCredentialsAccepted.v1"
     KIND = FactKind.AMBASSADOR_CREDENTIALS_ACCEPTED
 
 
@@ -131,6 +147,7 @@ class TalibanMissionClosed(FactRecorded):
     """Stored event of a `taliban_mission_closed` fact."""
 
     TOPIC = "stanceline:TalibanMissionClosed"
+    WIRE_TYPE = "org.stanceline.TalibanMissionClosed.v1"
     KIND = FactKind.TALIBAN_MISSION_CLOSED
 
 
@@ -138,6 +155,7 @@ class EnvoyPostedToKabul(FactRecorded):
     """Stored event of a `envoy_posted_to_kabul` fact."""
 
     TOPIC = "stanceline:EnvoyPostedToKabul"
+    WIRE_TYPE = "org.stanceline.EnvoyPostedToKabul.v1"
     KIND = FactKind.ENVOY_POSTED_TO_KABUL
     details: EnvoyPostedDetails
 
@@ -146,6 +164,7 @@ class KabulMissionClosed(FactRecorded):
     """Stored event of a `kabul_mission_closed` fact."""
 
     TOPIC = "stanceline:KabulMissionClosed"
+    WIRE_TYPE = "org.stanceline.KabulMissionClosed.v1"
     KIND = FactKind.KABUL_MISSION_CLOSED
 
 
@@ -153,6 +172,7 @@ class FormalRecognitionGranted(FactRecorded):
     """Stored event of a `formal_recognition_granted` fact."""
 
     TOPIC = "stanceline:FormalRecognitionGranted"
+    WIRE_TYPE = "org.stanceline.FormalRecognitionGranted.v1"
     KIND = FactKind.FORMAL_RECOGNITION_GRANTED
 
 
@@ -160,6 +180,7 @@ class RecognitionWithdrawn(FactRecorded):
     """Stored event of a `recognition_withdrawn` fact."""
 
     TOPIC = "stanceline:RecognitionWithdrawn"
+    WIRE_TYPE = "org.stanceline.RecognitionWithdrawn.v1"
     KIND = FactKind.RECOGNITION_WITHDRAWN
 
 
@@ -167,6 +188,7 @@ class SanctionsImposed(FactRecorded):
     """Stored event of a `sanctions_imposed` fact."""
 
     TOPIC = "stanceline:SanctionsImposed"
+    WIRE_TYPE = "org.stanceline.SanctionsImposed.v1"
     KIND = FactKind.SANCTIONS_IMPOSED
     details: SanctionsDetails
 
@@ -175,6 +197,7 @@ class SanctionsLifted(FactRecorded):
     """Stored event of a `sanctions_lifted` fact."""
 
     TOPIC = "stanceline:SanctionsLifted"
+    WIRE_TYPE = "org.stanceline.SanctionsLifted.v1"
     KIND = FactKind.SANCTIONS_LIFTED
     details: SanctionsDetails
 
@@ -183,6 +206,7 @@ class AssetsFrozen(FactRecorded):
     """Stored event of a `assets_frozen` fact."""
 
     TOPIC = "stanceline:AssetsFrozen"
+    WIRE_TYPE = "org.stanceline.AssetsFrozen.v1"
     KIND = FactKind.ASSETS_FROZEN
 
 
@@ -190,6 +214,7 @@ class AssetsUnfrozen(FactRecorded):
     """Stored event of a `assets_unfrozen` fact."""
 
     TOPIC = "stanceline:AssetsUnfrozen"
+    WIRE_TYPE = "org.stanceline.AssetsUnfrozen.v1"
     KIND = FactKind.ASSETS_UNFROZEN
 
 
@@ -197,6 +222,7 @@ class StanceStated(FactRecorded):
     """Stored event of a `stance_stated` fact."""
 
     TOPIC = "stanceline:StanceStated"
+    WIRE_TYPE = "org.stanceline.StanceStated.v1"
     KIND = FactKind.STANCE_STATED
 
 
@@ -222,7 +248,15 @@ FACT_EVENTS: dict[FactKind, type[FactRecorded]] = {
 
 
 class FactChanged(DomainEvent):
-    """An event that changes a stored fact; it always says why."""
+    """An event that changes a stored fact; it always says why.
+
+    Each change declares, beside its topic and wire type, the key of the import line
+    that asks for it (ACTION) and whether the fact counts after it (COUNTS_AFTER;
+    None: as before). When it is allowed is lifecycle.py's guard.
+    """
+
+    ACTION: ClassVar[str]
+    COUNTS_AFTER: ClassVar[bool | None]
 
     reason: str
     change_id: str
@@ -232,6 +266,10 @@ class FactCorrected(FactChanged):
     """A correction: the fields given replace the fact's; the original stays in the log."""
 
     TOPIC = "stanceline:FactCorrected"
+    WIRE_TYPE = "org.stanceline.FactCorrected.v1"
+    CHANGE = "corrected"
+    ACTION = "corrects"
+    COUNTS_AFTER = None
 
     kind: FactKind | None = None
     date: str | None = None
@@ -250,15 +288,26 @@ class FactRetracted(FactChanged):
     """A retraction: from now on the fact no longer counts."""
 
     TOPIC = "stanceline:FactRetracted"
+    WIRE_TYPE = "org.stanceline.FactRetracted.v1"
+    CHANGE = "retracted"
+    ACTION = "retracts"
+    COUNTS_AFTER = False
 
 
 class FactReinstated(FactChanged):
     """Undoes a retraction."""
 
     TOPIC = "stanceline:FactReinstated"
+    WIRE_TYPE = "org.stanceline.FactReinstated.v1"
+    CHANGE = "reinstated"
+    ACTION = "reinstates"
+    COUNTS_AFTER = True
 
 
 CHANGE_EVENTS: tuple[type[FactChanged], ...] = (FactCorrected, FactRetracted, FactReinstated)
+# The change kinds by the names they are known by: a version's change, a change line's key.
+CHANGES_BY_NAME: dict[str, type[FactChanged]] = {cls.CHANGE: cls for cls in CHANGE_EVENTS}
+CHANGES_BY_ACTION: dict[str, type[FactChanged]] = {cls.ACTION: cls for cls in CHANGE_EVENTS}
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TOPIC: cls for cls in (*FACT_EVENTS.values(), *CHANGE_EVENTS)

@@ -13,10 +13,9 @@ from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.canonical import canonical_json, plain_canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
 from stanceline.domain.events import (
+    CHANGES_BY_ACTION,
     FactChanged,
     FactCorrected,
-    FactReinstated,
-    FactRetracted,
     fact_event_state,
 )
 from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text, details_model
@@ -220,11 +219,6 @@ def import_schema() -> dict[str, Any]:
     return schema
 
 
-ACTIONS: dict[str, type[FactChanged]] = {
-    "corrects": FactCorrected,
-    "retracts": FactRetracted,
-    "reinstates": FactReinstated,
-}
 CORRECTABLE = ("kind", "date", "summary", "source", "details")
 
 
@@ -263,7 +257,7 @@ class ChangeRequest:
 
 def is_change(raw: Any) -> bool:
     """Whether an import object is a change line rather than a fact."""
-    return isinstance(raw, dict) and any(key in raw for key in ACTIONS)
+    return isinstance(raw, dict) and any(key in raw for key in CHANGES_BY_ACTION)
 
 
 def validate_change(raw: dict[str, Any]) -> ChangeRequest:
@@ -272,10 +266,10 @@ def validate_change(raw: dict[str, Any]) -> ChangeRequest:
         change = ChangeInput.model_validate(raw)
     except ValidationError as error:
         raise _first_error(error) from None
-    named = [key for key in ACTIONS if getattr(change, key) is not None]
+    named = [key for key in CHANGES_BY_ACTION if getattr(change, key) is not None]
     if len(named) != 1:
         raise FieldError("corrects", "name exactly one of corrects, retracts and reinstates")
-    action = ACTIONS[named[0]]
+    action = CHANGES_BY_ACTION[named[0]]
     fields = change.model_dump(mode="json", include=set(CORRECTABLE), exclude_none=True)
     if action is FactCorrected and not fields:
         raise FieldError(

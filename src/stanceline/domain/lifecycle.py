@@ -66,8 +66,10 @@ def evolve(state: FactState | None, event: DomainEvent) -> FactState:
         change_ids=state.change_ids | {event.change_id},
     )
     if isinstance(event, FactCorrected):
-        return replace(state, content=corrected(state.content, event))
-    return replace(state, retracted=isinstance(event, FactRetracted))
+        state = replace(state, content=corrected(state.content, event))
+    if event.COUNTS_AFTER is None:
+        return state
+    return replace(state, retracted=not event.COUNTS_AFTER)
 
 
 def fold(events: Iterable[DomainEvent]) -> FactState | None:

@@ -18,6 +18,7 @@ from stanceline.application.reports import (
     SummaryReport,
     TimelineReport,
 )
+from stanceline.domain.events import RECORDED, FactCorrected
 from stanceline.domain.facts import Component
 from stanceline.projections.explain import Explanation, FactRef
 
@@ -209,7 +210,7 @@ def fact_text(report: FactReport) -> str:
         )
         if v.reason:
             lines.append(f"    reason: {v.reason}")
-        if v.change in ("recorded", "corrected"):
+        if v.change in (RECORDED, FactCorrected.CHANGE):
             lines.append(f"    {v.fact['kind']} on {v.fact['date']}: {v.fact['summary']}")
     return "\n".join(lines)
 

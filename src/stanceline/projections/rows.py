@@ -11,12 +11,10 @@ import orjson
 
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
 from stanceline.domain.events import (
-    DomainEvent,
+    RECORDED,
     FactChanged,
     FactCorrected,
     FactRecorded,
-    FactReinstated,
-    FactRetracted,
 )
 from stanceline.domain.facts import Component, Effect, FactContent, FactKind, effect_of
 from stanceline.domain.history import Step
@@ -25,12 +23,6 @@ from stanceline.domain.lifecycle import corrected
 from stanceline.domain.stance import Occurrence
 
 UPSTREAM = "stanceline"
-
-CHANGES: dict[type[DomainEvent], str] = {
-    FactCorrected: "corrected",
-    FactRetracted: "retracted",
-    FactReinstated: "reinstated",
-}
 
 COLUMNS = (
     "fact_id, version, position, superseded_at, first_position, active, change, reason, "
@@ -170,7 +162,7 @@ def _first_version(
         superseded_at=None,
         first_position=position,
         active=True,
-        change="recorded",
+        change=RECORDED,
         reason=None,
         change_id=None,
         recorded_at=recorded_at,
@@ -193,7 +185,7 @@ def new_fact_params(position: int, new: NewFact) -> tuple[Any, ...]:
         None,
         position,
         1,
-        "recorded",
+        RECORDED,
         None,
         None,
         dumped["actor"],
@@ -219,10 +211,8 @@ def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
         version=event.originator_version,
         position=position,
         superseded_at=None,
-        active=before.active
-        if isinstance(event, FactCorrected)
-        else not isinstance(event, FactRetracted),
-        change=CHANGES[type(event)],
+        active=before.active if event.COUNTS_AFTER is None else event.COUNTS_AFTER,
+        change=event.CHANGE,
         reason=event.reason,
         change_id=event.change_id,
         recorded_at=event.timestamp,

@@ -18,32 +18,12 @@ from typing import Any
 
 import orjson
 
-from stanceline.domain.events import (
-    FACT_EVENTS,
-    DomainEvent,
-    FactCorrected,
-    FactReinstated,
-    FactRetracted,
-)
+from stanceline.domain.events import CHANGES_BY_NAME, FACT_EVENTS, RECORDED
 
 SPEC_VERSION = "1.0"
-TYPE_PREFIX = "org.stanceline."
-
-# A version's `change` -> the class of the event that made it (a recorded one: by kind).
-_CHANGE_EVENTS: dict[str, type[DomainEvent]] = {
-    "corrected": FactCorrected,
-    "retracted": FactRetracted,
-    "reinstated": FactReinstated,
-}
-
-
-def event_type(cls: type[DomainEvent]) -> str:
-    """A versioned type name from the event class, e.g. org.stanceline.FactCorrected.v1."""
-    return f"{TYPE_PREFIX}{cls.__name__}.v{cls.class_version}"
-
-
-_RECORDED_TYPES = {kind.value: event_type(cls) for kind, cls in FACT_EVENTS.items()}
-_CHANGE_TYPES = {change: event_type(cls) for change, cls in _CHANGE_EVENTS.items()}
+# Each event class declares its wire type (WIRE_TYPE), never derived from its Python name.
+_RECORDED_TYPES = {kind.value: cls.WIRE_TYPE for kind, cls in FACT_EVENTS.items()}
+_CHANGE_TYPES = {change: cls.WIRE_TYPE for change, cls in CHANGES_BY_NAME.items()}
 
 
 def to_cloudevent(
@@ -55,7 +35,7 @@ def to_cloudevent(
     """
     change = record["change"]
     data: dict[str, Any] = orjson.loads(record["payload"])
-    if change != "recorded":
+    if change != RECORDED:
         shown: dict[str, Any] = {"action": change, "reason": record["reason"]}
         if fields is not None:
             shown["fields"] = fields
@@ -65,7 +45,7 @@ def to_cloudevent(
         "specversion": SPEC_VERSION,
         "id": f"{record['fact_id']}/v{record['version']}",
         "source": source,
-        "type": _RECORDED_TYPES[record["kind"]] if change == "recorded" else _CHANGE_TYPES[change],
+        "type": _RECORDED_TYPES[record["kind"]] if change == RECORDED else _CHANGE_TYPES[change],
         "subject": record["actor"],
         "time": record["recorded_at"],
         "datacontenttype": "application/json",
