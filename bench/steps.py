@@ -23,13 +23,16 @@ from eventsourcing.application import Application
 
 from bench.measure import Query, emit, latency_summary, query_samples, time_calls
 from bench.naive import naive_stance
+from stanceline.adapters.collector import collector_paused
+from stanceline.adapters.library import PydanticMapper
+from stanceline.adapters.log import LOG_NAME
+from stanceline.adapters.sqlite_store import SQLiteKind
 from stanceline.application import Stanceline
-from stanceline.application import app as app_module
+from stanceline.application import commands as commands_module
 from stanceline.application.batch import Batch
-from stanceline.application.collector import collector_paused
 from stanceline.application.loading import read_facts
 from stanceline.domain.events import DomainEvent, fact_event
-from stanceline.domain.intake import NewFact
+from stanceline.domain.recording import NewFact
 
 BY = "bench"
 
@@ -71,10 +74,8 @@ def load(args: dict[str, Any]) -> None:
     app = Stanceline(args["store"])
     clock = _Clock()
     gc.callbacks.append(clock.collector)
-    app.catch_up = clock.wrap("catch_up", app.catch_up)  # type: ignore[method-assign]
-    read_facts = getattr(app_module, "read_facts", None)
-    if read_facts is not None:
-        app_module.read_facts = clock.wrap("validate", read_facts)  # type: ignore[attr-defined]
+    app.read.catch_up = clock.wrap("catch_up", app.read.catch_up)  # type: ignore[method-assign]
+    commands_module.read_facts = clock.wrap("validate", read_facts)  # type: ignore[attr-defined]
     files = []
     lines = 0
     started, cpu = time.perf_counter(), time.process_time()
@@ -106,17 +107,27 @@ def save(args: dict[str, Any]) -> None:
     mapping and the insert, with no read model. Events per second, beside the load.
     """
     app = Stanceline(args["store"])
+    library = _LibraryApplication(env={**app.store.env, **SQLiteKind.env})
     lines = 0
     seconds = 0.0
     for path in args["files"]:
         events = _file_events(app, path)
         with collector_paused():  # as a load's save runs
             begin = time.perf_counter()
-            Application.save(app, *events)
+            library.save(*events)
             seconds += time.perf_counter() - begin
         lines += len(events)
         del events  # before the next file's are made: one file's at a time, as a load
     emit({"lines": lines, "seconds": round(seconds, 3), "rate": round(lines / seconds, 1)})
+
+
+class _LibraryApplication(Application[str]):
+    """eventsourcing's own Application on the same store, with stanceline's mapper."""
+
+    name = LOG_NAME
+
+    def construct_mapper(self) -> PydanticMapper:
+        return PydanticMapper()
 
 
 def _file_events(app: Stanceline, path: str) -> list[DomainEvent]:

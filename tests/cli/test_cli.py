@@ -543,7 +543,7 @@ def test_schema_is_json_naming_every_kind(run: Run) -> None:
 def read_model(open_store: OpenStore) -> tuple[list[tuple[Any, ...]], int]:
     app = open_store()
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
+        cursor.execute(app.view.dialect.sql("SELECT * FROM {versions} ORDER BY position"))
         rows = [tuple(dict(row).values()) for row in cursor.fetchall()]
     return rows, app.view.position()
 

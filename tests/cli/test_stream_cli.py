@@ -23,6 +23,7 @@ from click.testing import Result
 from cloudevents.core.formats.json import JSONFormat
 
 from stanceline.application import Stanceline
+from stanceline.application.feeds import Feeds
 from tests.cli.conftest import CLEAN_ENV, FIXTURES, Run, invoke
 from tests.factories import fact
 
@@ -277,9 +278,9 @@ def test_changes_follow_reports_a_live_correction_its_writer_did_not_project(
     run: Run, store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The follower projects the correction itself (a writer that projects it at the same
-    # moment runs into the StanceView.apply race shown in tests/integration/test_stream.py).
+    # moment runs into the ReadModel.apply race shown in tests/integration/test_stream.py).
     writer = ready_store(store)
-    monkeypatch.setattr(writer, "catch_up", writer.view.position)
+    monkeypatch.setattr(writer.read, "catch_up", writer.view.position)
     try:
         with in_thread(lambda: run("changes", "--follow", "--after", 14, "--limit", 1)) as done:
             time.sleep(0.3)
@@ -307,7 +308,7 @@ def interrupt_after(calls: int, real: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def test_ctrl_c_ends_events_follow_cleanly(seeded: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Stanceline, "_scan", interrupt_after(1, Stanceline._scan))
+    monkeypatch.setattr(Feeds, "_scan", interrupt_after(1, Feeds._scan))
 
     result = seeded("events", "--follow")
 
@@ -317,7 +318,7 @@ def test_ctrl_c_ends_events_follow_cleanly(seeded: Run, monkeypatch: pytest.Monk
 
 
 def test_ctrl_c_ends_changes_follow_cleanly(seeded: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Stanceline, "stance_changes", interrupt_after(2, Stanceline.stance_changes))
+    monkeypatch.setattr(Feeds, "stance_changes", interrupt_after(2, Feeds.stance_changes))
 
     result = seeded("changes", "--follow", "--after", 10)
 

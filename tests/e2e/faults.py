@@ -75,7 +75,7 @@ def rows(app: Stanceline) -> list[tuple[Any, ...]]:
     """Every row of the read model's versions table, in log order (caught up first)."""
     app.catch_up()
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
+        cursor.execute(app.view.dialect.sql("SELECT * FROM {versions} ORDER BY position"))
         return [tuple(dict(row).values()) for row in cursor.fetchall()]
 
 

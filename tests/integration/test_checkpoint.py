@@ -74,7 +74,7 @@ def test_an_application_that_never_writes_starts_no_thread(tmp_path: Path) -> No
     app = Stanceline(url)
     try:
         app.catch_up()
-        assert app._checkpointer is not None
-        assert app._checkpointer._thread is None
+        assert app.log.kind.checkpointer is not None
+        assert app.log.kind.checkpointer._thread is None
     finally:
         app.close()

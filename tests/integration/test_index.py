@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from stanceline.adapters.sqlite_readmodel import SQLiteDialect
 from stanceline.application import Stanceline
 from stanceline.application.reports import StanceReport
 from stanceline.domain.stance import stance_on
-from stanceline.projections.readmodel import StanceView
 from tests.factories import fact
 from tests.integration.conftest import FIXTURES, AppFactory
 from tests.integration.test_known_at import run_operation
@@ -115,8 +115,8 @@ def test_rebuild_rebuilds_the_index_too(loaded_app: Stanceline) -> None:
     july_4 = date(2025, 7, 4)
     assert loaded_app.stance("RUS", july_4).summary.value == "recognized"  # segments built
     # Spoil Russia's stored answers: from now on the index alone says "no relations".
-    with loaded_app.view._writing() as c:
-        loaded_app.view._run(
+    with loaded_app.view.dialect.writing() as c:
+        loaded_app.view.dialect.run(
             c,
             "UPDATE {segments} SET answer = :spoilt WHERE actor = 'RUS' AND component = 'summary'",
             {"spoilt": '{"value": "no_relations", "certainty": "certain", "alternatives": []}'},
@@ -132,9 +132,9 @@ def test_rebuild_rebuilds_the_index_too(loaded_app: Stanceline) -> None:
 def test_a_store_made_before_the_index_builds_it_on_first_use(make_app: AppFactory) -> None:
     app = make_app()
     app.load_file(FIXTURES)
-    with app.view._writing() as c:
-        app.view._run(c, "DROP TABLE {segments}")
-        app.view._run(c, "DROP TABLE {indexed}")
+    with app.view.dialect.writing() as c:
+        app.view.dialect.run(c, "DROP TABLE {segments}")
+        app.view.dialect.run(c, "DROP TABLE {indexed}")
     app.close()
 
     reopened = make_app()
@@ -181,7 +181,7 @@ def test_the_answer_at_once_is_the_stance_once_the_index_holds_it(loaded_app: St
     report = loaded_app.stance("RUS", july_4)  # rebuilds Russia's segments
     at_once = loaded_app.stance_at_once("Russia", july_4)
 
-    if isinstance(loaded_app.view, StanceView):
+    if isinstance(loaded_app.view.dialect, SQLiteDialect):
         assert at_once is not None
         assert at_once.model_dump_json() == report.model_dump_json()
     else:
@@ -215,7 +215,7 @@ def test_no_answer_at_once_while_the_model_is_behind_the_log(
         august = date(2025, 8, 1)
         before = reader.stance("RUS", august)
         # Another writer stores an event and stops before projecting it (as a killed one).
-        monkeypatch.setattr(writer, "catch_up", lambda *args, **kwargs: 0)
+        monkeypatch.setattr(writer.read, "catch_up", lambda *args, **kwargs: 0)
         writer.record_fact(
             fact(kind="recognition_withdrawn", actor="RUS", date="2025-07", summary="withdrawn")
         )
@@ -241,7 +241,7 @@ def sqlite_app(tmp_path: Path) -> Iterator[Stanceline]:
 
 
 def test_no_answer_at_once_when_no_connection_is_free(sqlite_app: Stanceline) -> None:
-    assert isinstance(sqlite_app.view, StanceView)
+    assert isinstance(sqlite_app.view.dialect, SQLiteDialect)
     july_4 = date(2025, 7, 4)
     sqlite_app.build_index()
     assert sqlite_app.stance_at_once("RUS", july_4) is not None

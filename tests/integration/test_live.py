@@ -238,7 +238,7 @@ def test_closing_one_application_never_waits_for_another_s_wakeup(make_app: AppF
         other.close()
         closed.set()
 
-    with busy._wakeup_lock:
+    with busy.log._wakeup_lock:
         closer = threading.Thread(target=close_other, daemon=True)
         closer.start()
         assert closed.wait(10), "closing one application waited for another's lock"

@@ -28,7 +28,7 @@ Snapshot = tuple[list[tuple[Any, ...]], int]
 def snapshot(app: Stanceline) -> Snapshot:
     """Every row of the stance_versions table, and the tracking position."""
     with app.view.datastore.transaction(commit=False) as cursor:
-        cursor.execute(app.view._sql("SELECT * FROM {versions} ORDER BY position"))
+        cursor.execute(app.view.dialect.sql("SELECT * FROM {versions} ORDER BY position"))
         rows = [tuple(dict(row).values()) for row in cursor.fetchall()]
     return rows, app.view.position()
 
@@ -270,7 +270,7 @@ def test_another_writer_s_events_saved_around_a_load_are_projected_in_their_plac
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     loader, other = make_app(), make_app()
-    store = loader._store
+    store = loader.log.put
     others: list[str] = []
 
     def store_with_other_writers_around(events: Any) -> Any:
@@ -280,7 +280,7 @@ def test_another_writer_s_events_saved_around_a_load_are_projected_in_their_plac
         others.append(store_behind_the_projection(other, fact(summary="just after")))
         return saved
 
-    loader._store = store_with_other_writers_around  # type: ignore[method-assign]
+    loader.log.put = store_with_other_writers_around  # type: ignore[method-assign]
     lines = [fact(summary=f"loaded {n}", id=f"l{n}") for n in range(5)]
     loader.load_file(
         write_jsonl(tmp_path / "f.jsonl", [*lines, {"retracts": "l2", "reason": "no"}])
@@ -298,7 +298,7 @@ def test_a_load_whose_events_another_reader_projected_first_applies_nothing_twic
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     loader, reader = make_app(), make_app()
-    store = loader._store
+    store = loader.log.put
     projected_first: list[int] = []
 
     def store_then_another_projects(events: Any) -> Any:
@@ -307,7 +307,7 @@ def test_a_load_whose_events_another_reader_projected_first_applies_nothing_twic
         projected_first.append(reader.catch_up())
         return saved
 
-    loader._store = store_then_another_projects  # type: ignore[method-assign]
+    loader.log.put = store_then_another_projects  # type: ignore[method-assign]
     result = loader.load_file(
         write_jsonl(tmp_path / "f.jsonl", [fact(summary=f"s{n}") for n in range(4)])
     )

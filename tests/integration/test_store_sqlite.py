@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stanceline.adapters.library import SQLiteEventsRecorder as EventsRecorder
 from stanceline.application import Stanceline
-from stanceline.application.store_sqlite import EventsRecorder
 from stanceline.domain.events import DomainEvent
-from stanceline.domain.intake import NewFact
+from stanceline.domain.recording import NewFact
 from tests.factories import fact, write_jsonl
 
 Saved = Mapping[int, NewFact | DomainEvent]
@@ -31,7 +31,7 @@ def test_a_sqlite_store_keeps_its_events_with_the_one_statement_recorder(tmp_pat
 def test_the_positions_a_load_is_given_are_the_log_s(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = Stanceline(f"sqlite:///{Path(folder) / 'store.db'}")
-        store = app._store
+        store = app.log.put
         given_positions: dict[int, str] = {}
 
         def store_and_keep(events: Sequence[NewFact | DomainEvent]) -> Saved:
@@ -44,7 +44,7 @@ def test_the_positions_a_load_is_given_are_the_log_s(sizes: list[int]) -> None:
             )
             return saved
 
-        app._store = store_and_keep  # type: ignore[method-assign]
+        app.log.put = store_and_keep  # type: ignore[method-assign]
         try:
             for number, size in enumerate(sizes):
                 lines = [fact(summary=f"{number}.{n}", id=f"f{number}-{n}") for n in range(size)]

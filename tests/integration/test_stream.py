@@ -865,7 +865,7 @@ def test_an_event_committed_between_catch_up_and_read_is_never_an_error(
             store_without_projecting(writer, fact(summary="committed mid-read"))
         return position
 
-    monkeypatch.setattr(reader, "catch_up", catch_up_then_a_writer_commits)
+    monkeypatch.setattr(reader.read, "catch_up", catch_up_then_a_writer_commits)
 
     first = reader.read_events(0, 1000)
     rest = reader.read_events(first[-1][0], 1000)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from stanceline.adapters.library import PydanticMapper
 from stanceline.application import Stanceline
-from stanceline.application.mapper import PydanticMapper
 from stanceline.application.verify import VerifyReport, head_digest_line, verify
 from stanceline.domain.events import FactRecorded
 from stanceline.errors import ExpectError
@@ -64,7 +64,7 @@ def edit_summary(path: Path, position: int, summary: str) -> None:
 def rechain_summary(path: Path, position: int, summary: str) -> None:
     """Rewrite one first-of-its-stream event and recompute its chain, as a careful forger would."""
     stream, version, topic, state = stored_row(path, position)
-    event = PydanticMapper.load(topic, stream, version, state)
+    event = PydanticMapper().load(topic, stream, version, state)
     assert isinstance(event, FactRecorded)
     assert version == 1  # so the previous chain of its stream is ""
     forged = event.model_copy(update={"summary": summary}).chained("")

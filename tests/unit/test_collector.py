@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from stanceline.application.collector import collector_paused
+from stanceline.adapters.collector import collector_paused
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stanceline.application.mapper import PydanticMapper, stored_event
+from stanceline.adapters.library import PydanticMapper
 from stanceline.domain import events
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import (
@@ -24,10 +24,11 @@ from stanceline.domain.events import (
     fact_event,
 )
 from stanceline.domain.facts import FactContent, FactKind, Source
-from stanceline.domain.intake import new_fact, validate_fact
+from stanceline.domain.intake import validate_fact
 from stanceline.domain.lifecycle import evolve
+from stanceline.domain.recording import new_fact
 from stanceline.errors import StancelineError, StoredEventError
-from stanceline.projections.rows import new_fact_params, new_fact_row, recorded_row, to_params
+from stanceline.projections.rows import new_fact_row, recorded_row, to_params
 from tests.strategies import (
     ACTOR_CODES,
     details_for,
@@ -263,9 +264,9 @@ def test_a_load_stores_and_projects_a_new_fact_as_its_event_model_would(
     assert valid.dumped == valid.content.model_dump(mode="json")
     assert list(new.state.items()) == list(event.model_dump(mode="json").items())
     assert new.chain == event.chain
-    assert stored_event(new.topic, new.state) == MAPPER.to_stored_event(event)
+    assert MAPPER.from_state(new.topic, new.state) == MAPPER.to_stored_event(event)
     assert new_fact_row(7, new) == recorded_row(7, event)
-    assert new_fact_params(7, new) == to_params(recorded_row(7, event))
+    assert to_params(new_fact_row(7, new)) == to_params(recorded_row(7, event))
     assert new.fact_state() == evolve(None, event)
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import date, timedelta
 from itertools import pairwise
 
 from hypothesis import given
 
 from stanceline.domain.facts import Component
-from stanceline.domain.segments import Segment, answer_in, stance_segments, summary_segments
-from stanceline.domain.stance import Occurrence, stance_on
+from stanceline.domain.segments import Segment, stance_segments, summary_segments
+from stanceline.domain.stance import Answer, Occurrence, stance_on
 from tests.strategies import FACT_WINDOW_DAYS, FACT_WINDOW_START, open_occurrences
+
+
+def answer_in(segments: Sequence[Segment], on: date) -> Answer:
+    """The answer of the segment that holds `on` (segments cover the calendar, in order):
+    what the temporal index's seek finds."""
+    return segments[bisect_right([s.start for s in segments], on) - 1].answer
+
 
 ONE_DAY = timedelta(days=1)
 

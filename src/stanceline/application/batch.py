@@ -10,8 +10,9 @@ from stanceline.application.loading import NumberedFact
 from stanceline.domain.events import (
     DomainEvent,
 )
-from stanceline.domain.intake import ChangeRequest, NewFact, ValidFact, change_event, new_fact
+from stanceline.domain.intake import ChangeRequest, ValidFact, change_event
 from stanceline.domain.lifecycle import FactState, evolve
+from stanceline.domain.recording import NewFact, new_fact
 from stanceline.errors import FactStateError, FieldError, ImportFileError, UnknownFactError
 
 

@@ -19,20 +19,14 @@ the last line whose old position is at most P (0 when none is).
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol, TextIO, cast
-
-from eventsourcing.persistence import Notification, PersistenceError
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from typing import TextIO, cast
 
 from stanceline.application.app import Stanceline
 from stanceline.application.verify import ChainWalk, VerifyReport, head_digest_line, verify
-from stanceline.config import POSTGRES, SQLITE
 from stanceline.errors import MigrationError, StoreNotEmptyError
 
 COPY_BATCH = 1000
@@ -56,15 +50,6 @@ class Migration:
     source_grew: bool  # events were stored in the source during the copy (not copied)
 
 
-class _Copy(Protocol):
-    """One write transaction on the target's events table."""
-
-    cursor: Any
-
-    def last_position(self) -> int: ...
-    def insert(self, page: Sequence[Notification]) -> list[int]: ...
-
-
 def migrate(
     source: Stanceline,
     target: Stanceline,
@@ -83,8 +68,8 @@ def migrate(
     """
     if positions_file is not None and not positions_file.parent.is_dir():
         raise MigrationError(f"positions file {positions_file}: its folder does not exist")
-    _check_empty(target, target.recorder.max_notification_id() or 0)
-    through = source.recorder.max_notification_id() or 0
+    _check_empty(target, target.log.head())
+    through = source.log.head()
     if through == 0:
         raise MigrationError(f"source store {source.store.description} holds no events")
     # Named now if it never was (the id is made on first use, say by `events`): otherwise
@@ -109,7 +94,7 @@ def migrate(
         positions_file=positions_file if positions.renumbered else None,
         store_id=store_id,
         digest=head_digest_line(report),
-        source_grew=(source.recorder.max_notification_id() or 0) > through,
+        source_grew=(source.log.head()) > through,
     )
 
 
@@ -124,12 +109,12 @@ def _copy(
     batch: int,
 ) -> VerifyReport:
     """The copy itself, in one transaction; the chain walk of what it copied."""
-    walk = ChainWalk(target.mapper, None, consecutive=target.store.kind == SQLITE)
-    with _open_copy(target) as copy:
+    walk = ChainWalk(target.log.decode, None, consecutive=target.log.consecutive)
+    with target.log.copying() as copy:
         _check_empty(target, copy.last_position())
         _say(stage, f"copying the events up to position {through}")
         start = 1
-        while page := source.recorder.select_notifications(start, batch, stop=through):
+        while page := source.log.notifications(start, batch, stop=through):
             for old, new in zip(page, copy.insert(page), strict=True):
                 problem = walk.step(replace(old, id=new))
                 if problem is not None:
@@ -157,46 +142,6 @@ def _check_empty(target: Stanceline, last: int) -> None:
             f"target store {target.store.description} is not empty (it holds events up to "
             f"position {last}): migrate copies only into an empty store"
         )
-
-
-def _open_copy(target: Stanceline) -> AbstractContextManager[_Copy]:
-    if target.store.kind == POSTGRES:
-        # Imported here: PostgreSQL's modules are not loaded for a SQLite store.
-        from stanceline.application.store_postgres import copying
-
-        return copying(target.recorder)  # type: ignore[arg-type]
-    return _sqlite_copying(cast(SQLiteApplicationRecorder, target.recorder))
-
-
-class _SQLiteCopy:
-    """Fills an empty SQLite events table: rows are numbered 1..N in the order inserted."""
-
-    def __init__(self, recorder: SQLiteApplicationRecorder, cursor: SQLiteCursor) -> None:
-        self.recorder = recorder
-        self.cursor = cursor
-
-    def last_position(self) -> int:
-        return int(self.recorder._max_notification_id(self.cursor) or 0)
-
-    def insert(self, page: Sequence[Notification]) -> list[int]:
-        return list(self.recorder._insert_events(self.cursor, page) or [])
-
-
-@contextmanager
-def _sqlite_copying(recorder: SQLiteApplicationRecorder) -> Iterator[_SQLiteCopy]:
-    """One transaction that takes SQLite's write lock first and is committed only at the end."""
-    with recorder.datastore.get_connection(commit=True) as connection:
-        cursor = connection.cursor()
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-            yield _SQLiteCopy(recorder, cursor)
-            connection.commit()
-        except sqlite3.Error as error:
-            connection.rollback()
-            raise PersistenceError(error) from error
-        except BaseException:
-            connection.rollback()
-            raise
 
 
 class _PositionsLog:

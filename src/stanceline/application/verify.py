@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.persistence import Notification
 
 from stanceline.application.app import Stanceline
-from stanceline.config import SQLITE
+from stanceline.application.ports import Log
 from stanceline.domain.events import DomainEvent
 from stanceline.errors import ExpectError
 
@@ -69,10 +69,10 @@ def verify(app: Stanceline, expect: str | None = None, batch: int = 5000) -> Ver
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     # Only SQLite numbers rows consecutively; PostgreSQL's sequence leaves gaps.
-    walk = ChainWalk(app.mapper, expected, consecutive=app.store.kind == SQLITE)
+    walk = ChainWalk(app.log.decode, expected, consecutive=app.log.consecutive)
     problem = walk.check_expected()
     if problem is None:
-        for notification in _notifications(app, batch):
+        for notification in _notifications(app.log, batch):
             problem = walk.step(notification) or walk.check_expected()
             if problem is not None:
                 break
@@ -81,10 +81,10 @@ def verify(app: Stanceline, expect: str | None = None, batch: int = 5000) -> Ver
     return walk.report(problem)
 
 
-def _notifications(app: Stanceline, batch: int) -> Iterator[Notification]:
+def _notifications(log: Log, batch: int) -> Iterator[Notification]:
     """The log in position order, `batch` events at a time (never all of it at once)."""
     start = 1
-    while page := app.recorder.select_notifications(start=start, limit=batch):
+    while page := log.notifications(start, batch):
         yield from page
         start = page[-1].id + 1
 
@@ -93,9 +93,13 @@ class ChainWalk:
     """What the walk remembers: each stream's last version and chain, and the head hash."""
 
     def __init__(
-        self, mapper: Mapper[str], expected: Expected | None, *, consecutive: bool
+        self,
+        decode: Callable[[Notification], DomainEvent],
+        expected: Expected | None,
+        *,
+        consecutive: bool,
     ) -> None:
-        self.mapper = mapper
+        self.decode = decode
         self.consecutive = consecutive
         self.expected = expected
         self.streams: dict[str, tuple[int, str]] = {}
@@ -117,7 +121,7 @@ class ChainWalk:
         stream = str(stored.originator_id)
         where = f"position {stored.id} (fact {stream} v{stored.originator_version})"
         try:
-            event = self.mapper.to_domain_event(stored)
+            event = self.decode(stored)
         # Tampered bytes can break the mapper in any of these ways; report, never crash.
         except (ValueError, TypeError, LookupError, AttributeError) as error:
             return f"{where}: cannot be read: {_one_line(error)}"

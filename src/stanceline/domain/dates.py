@@ -147,11 +147,6 @@ def parse_day(text: str) -> datetime.date:
     return datetime.date(year, month, day)
 
 
-def format_day(day: datetime.date) -> str:
-    """Write a day as ISO YYYY-MM-DD."""
-    return day.isoformat()
-
-
 def _split_interval(text: str) -> list[str]:
     """Split "A/B"; edtf reads an empty side as "ten years from the other", so refuse it."""
     parts = text.split("/")

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from stanceline.domain.canonical import canonical_json, plain_canonical_json
+from stanceline.domain.canonical import canonical_json
 from stanceline.domain.facts import (
     Details,
     EnvoyAcceptedDetails,
@@ -31,6 +31,7 @@ from stanceline.domain.facts import (
     SanctionsDetails,
     Source,
 )
+from stanceline.errors import StoredEventError
 
 # A fact's first version is "recorded"; each change names its own (FactChanged.CHANGE).
 RECORDED = "recorded"
@@ -89,25 +90,11 @@ class FactRecorded(DomainEvent):
 
     def content(self) -> FactContent:
         """The fact as the import format states it (without the id)."""
-        return FactContent(
-            kind=self.KIND,
-            actor=self.actor,
-            date=self.date,
-            summary=self.summary,
-            source=self.source,
-            details=self.details.model_dump(mode="json"),
-        )
+        return FactContent.model_validate(self.content_json())
 
     def content_json(self) -> dict[str, Any]:
         """`content().model_dump(mode="json")`, without building and validating the content."""
-        return {
-            "kind": self.KIND.value,
-            "actor": self.actor,
-            "date": self.date,
-            "summary": self.summary,
-            "source": self.source.model_dump(mode="json"),
-            "details": self.details.model_dump(mode="json"),
-        }
+        return {"kind": self.KIND.value, **self.model_dump(mode="json", include=_CONTENT)}
 
 
 class TerroristDesignationImposed(FactRecorded):
@@ -226,6 +213,13 @@ class StanceStated(FactRecorded):
     KIND = FactKind.STANCE_STATED
 
 
+# A fact's content as its first event stores it, in field order (the kind is the class):
+# what a new fact's stored form (fact_event_state) and content (content_json) are made of.
+RECORDED_FIELDS = tuple(
+    name for name in FactRecorded.model_fields if name not in DomainEvent.model_fields
+)
+_CONTENT = set(RECORDED_FIELDS)
+
 FACT_EVENTS: dict[FactKind, type[FactRecorded]] = {
     cls.KIND: cls
     for cls in (
@@ -322,6 +316,29 @@ def event_class(topic: str) -> type[DomainEvent]:
     return EVENT_TYPES[TOPIC_ALIASES.get(topic, topic)]
 
 
+def load_event(topic: str, originator_id: str, version: int, data: dict[str, Any]) -> DomainEvent:
+    """An event stored under `topic`, from its state as stored: upcast to its class's
+    current version, then validated (StoredEventError when it cannot be)."""
+    try:
+        cls = event_class(topic)
+    except KeyError:
+        raise StoredEventError(
+            f"stored event {originator_id} v{version} has unknown type {topic!r}"
+        ) from None
+    from_version = data.pop("class_version", 1)
+    while from_version < cls.class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+        from_version += 1
+    data["originator_id"] = originator_id
+    data["originator_version"] = version
+    try:
+        return cls.model_validate(data)
+    except ValidationError as error:
+        raise StoredEventError(
+            f"stored event {originator_id} v{version} does not validate: {error}"
+        ) from None
+
+
 def fact_event(
     fact_id: str, content: FactContent, *, recorded_at: datetime, recorded_by: str
 ) -> FactRecorded:
@@ -353,46 +370,3 @@ def json_time(moment: datetime) -> str:
 @lru_cache(maxsize=64)  # a load's events share one recorded time
 def _json_time(moment: datetime, offset: timedelta | None) -> str:
     return str(_MOMENT.dump_python(moment, mode="json"))
-
-
-def fact_event_state(
-    fact_id: str, content: dict[str, Any], *, recorded_at: datetime, recorded_by: str
-) -> tuple[str, dict[str, Any]]:
-    """The topic and state of `fact_event(...)` for content dumped as JSON, made without it.
-
-    The state is what the event's `model_dump(mode="json")` writes, chain included, field
-    for field in the same order, for content that validation has already checked: a load
-    stores and projects it without building and dumping an event model per fact. A law in
-    tests/unit/test_events_mapper.py holds it equal to the model's own.
-    """
-    cls = _BY_KIND[content["kind"]]
-    timestamp = json_time(recorded_at)
-    # Text and the version only (content from validation's JSON dumps): no check needed.
-    hashed = {
-        "topic": cls.TOPIC,
-        "originator_id": fact_id,
-        "originator_version": 1,
-        "timestamp": timestamp,
-        "recorded_by": recorded_by,
-        "actor": content["actor"],
-        "date": content["date"],
-        "summary": content["summary"],
-        "source": content["source"],
-        "details": content["details"],
-    }
-    canonical = plain_canonical_json(hashed, ensure_ascii=False)
-    return cls.TOPIC, {
-        "originator_id": fact_id,
-        "originator_version": 1,
-        "timestamp": timestamp,
-        "recorded_by": recorded_by,
-        "chain": hashlib.sha256(canonical).hexdigest(),  # after "" (the first of its stream)
-        "actor": content["actor"],
-        "date": content["date"],
-        "summary": content["summary"],
-        "source": content["source"],
-        "details": content["details"],
-    }
-
-
-_BY_KIND = {kind.value: cls for kind, cls in FACT_EVENTS.items()}

@@ -124,11 +124,6 @@ class Effect:
     value: str
     measure: str | None = None
 
-    @property
-    def key(self) -> str:
-        """The small component the fact moves: sanctions are one per measure."""
-        return f"{self.component}:{self.measure}" if self.measure else str(self.component)
-
 
 DETAILS_MODELS: dict[FactKind, type[Details]] = {
     FactKind.TALIBAN_ENVOY_ACCEPTED: EnvoyAcceptedDetails,

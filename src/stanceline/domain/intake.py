@@ -12,12 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.canonical import canonical_json, plain_canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
-from stanceline.domain.events import (
-    CHANGES_BY_ACTION,
-    FactChanged,
-    FactCorrected,
-    fact_event_state,
-)
+from stanceline.domain.events import CHANGES_BY_ACTION, FactChanged, FactCorrected
 from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text, details_model
 from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
 from stanceline.errors import FieldError, InvalidDateError, UnknownActorError
@@ -69,45 +64,18 @@ class ValidFact(NamedTuple):
         return FactContent.model_validate(self.dumped)
 
 
-class NewFact(NamedTuple):
-    """A fact being recorded: validated, with its first event as stored (topic and state).
-
-    `state` is the event's `model_dump(mode="json")`, chain included (see
-    `fact_event_state`): a load stores and projects it without an event model.
-    """
-
-    fact: ValidFact
-    topic: str
-    state: dict[str, Any]
-    recorded_at: datetime
-
-    @property
-    def fact_id(self) -> str:
-        return self.fact.fact_id
-
-    @property
-    def actor(self) -> str:
-        return str(self.fact.dumped["actor"])
-
-    @property
-    def chain(self) -> str:
-        return str(self.state["chain"])
-
-    @property
-    def recorded_by(self) -> str:
-        return str(self.state["recorded_by"])
-
-    def fact_state(self) -> FactState:
-        """The fact as its stream will say once this is stored (as `evolve(None, event)`)."""
-        return FactState(self.fact_id, self.fact.content, 1, self.chain, retracted=False)
-
-
-def new_fact(fact: ValidFact, *, recorded_at: datetime, recorded_by: str) -> NewFact:
-    """The fact's first event, made straight from its validated parts."""
-    topic, state = fact_event_state(
-        fact.fact_id, fact.dumped, recorded_at=recorded_at, recorded_by=recorded_by
+def valid_fact(fact_id: str, content: FactContent) -> ValidFact:
+    """A fact whose content is validated already (a corrected one, say), as validation gives it."""
+    dumped = content.model_dump(mode="json")
+    return ValidFact(
+        fact_id,
+        content.kind,
+        content.source,
+        content.typed_details(),
+        dumped,
+        dumped_content_hash(dumped),
+        parse_effective_date(content.date),
     )
-    return NewFact(fact, topic, state, recorded_at)
 
 
 def content_hash(content: FactContent) -> str:
@@ -178,12 +146,14 @@ def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
         raise FieldError("date", str(error)) from None
     model = details_model(fact.kind)
     if model is Details and not fact.details:
-        details = _NO_DETAILS  # most kinds take none, and most lines give none
+        # Most kinds take none and most lines give none: no model to validate or dump.
+        details, dumped_details = _NO_DETAILS, {}
     else:
         try:
             details = model.model_validate(fact.details)
         except ValidationError as error:
             raise _first_error(error, "details") from None
+        dumped_details = details.model_dump(mode="json")
     # As FactContent(...).model_dump(mode="json") writes it, without building one: the
     # fields are checked already (a law in tests/unit/test_events_mapper.py holds them equal).
     dumped = {
@@ -192,7 +162,7 @@ def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
         "date": date.text,
         "summary": fact.summary,
         "source": fact.source.model_dump(mode="json"),
-        "details": details.model_dump(mode="json"),
+        "details": dumped_details,
     }
     # Every field validated here is text (the details' too): no need to check for others.
     digest = hashlib.sha256(plain_canonical_json(dumped, ensure_ascii=True)).hexdigest()

@@ -55,3 +55,11 @@ def parse_known_at(text: str) -> KnownAt:
             "(2025-07-04T12:00:00Z), a day (2025-07-04, meaning its end, UTC) or @N"
         ) from None
     return KnownAt(position=None, moment=moment)
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """A resolved known-at: the log position to answer from (None: all) and its text."""
+
+    position: int | None
+    text: str | None

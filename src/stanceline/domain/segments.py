@@ -22,7 +22,7 @@ facts behind it).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -86,11 +86,6 @@ def summary_segments(components: Mapping[Component, Sequence[Segment]]) -> list[
         answers = {c: segment.answer for c, segment in zip(_SUMMARY_INPUTS, current, strict=True)}
         _extend(pieces, start, summary_of(answers), None)
     return _segments(pieces)
-
-
-def answer_in(segments: Sequence[Segment], on: date) -> Answer:
-    """The answer of the segment that holds `on` (segments cover the calendar, in order)."""
-    return segments[bisect_right([s.start for s in segments], on) - 1].answer
 
 
 _SUMMARY_INPUTS = (

@@ -16,14 +16,18 @@ facts meanwhile and a concurrent reader sees the old segments or the new ones,
 never a mix. A load of many files therefore costs one rebuild per actor asked
 about, not one per file. Answers as known at an earlier position do not use
 the index.
+
+Each segment's answer is stored as the stance JSON writes that part, so a report
+is assembled without decoding it. What those parts hold is the index's format
+(INDEX_FORMAT): a store whose index was written in another one has its segments
+discarded and every actor marked stale when it is opened (check_format).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from eventsourcing.persistence import OperationalError
@@ -32,17 +36,30 @@ from stanceline.domain.facts import Component
 from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
 from stanceline.errors import LockBusyError
-from stanceline.projections.rows import CURRENT, UPSTREAM
+from stanceline.projections.dialect import UPSTREAM, Dialect
+from stanceline.projections.rows import CURRENT
 
-SEGMENTS_TABLE = (
-    "actor TEXT NOT NULL, component TEXT NOT NULL, first_day TEXT NOT NULL, "
-    "last_day TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (actor, component, first_day)"
-)
+# Bump when a segment's stored answer changes form (a key added to a part of the stance
+# JSON, say): stores written in another format are re-indexed when opened.
+INDEX_FORMAT = 1
+
+# The index's tables (name, statement), for the read model's SCHEMA. In stance_index,
 # changed: the last position that changed the actor's facts; built: the one its segments
 # show; facts: how many of its facts count (statements too), as of `built`.
-INDEX_TABLE = (
-    "actor TEXT NOT NULL PRIMARY KEY, changed BIGINT NOT NULL, "
-    "built BIGINT NOT NULL DEFAULT 0, facts INTEGER NOT NULL DEFAULT 0"
+SCHEMA = (
+    (
+        "stance_segments",
+        "CREATE TABLE IF NOT EXISTS {segments} (actor TEXT NOT NULL, component TEXT NOT NULL, "
+        "first_day TEXT NOT NULL, last_day TEXT NOT NULL, answer TEXT NOT NULL, "
+        "PRIMARY KEY (actor, component, first_day))",
+    ),
+    (
+        "stance_index",
+        "CREATE TABLE IF NOT EXISTS {indexed} (actor TEXT NOT NULL PRIMARY KEY, "
+        "changed BIGINT NOT NULL, built BIGINT NOT NULL DEFAULT 0, "
+        "facts INTEGER NOT NULL DEFAULT 0)",
+    ),
+    ("stance_index_format", "CREATE TABLE IF NOT EXISTS {format} (version INTEGER NOT NULL)"),
 )
 # A store whose read model predates the index: every actor in it starts out stale.
 _SEED = (
@@ -79,42 +96,52 @@ _AT_ONCE = (
 
 
 class SegmentIndex:
-    """Mixed into the read model (either store): the temporal index and its upkeep."""
+    """The temporal index of one store's read model, and its upkeep."""
 
-    if TYPE_CHECKING:
-        datastore: Any
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
 
-        def _writing(
-            self, table: str = "versions", wait: bool = True
-        ) -> AbstractContextManager[Any]: ...
-        def _run(self, c: Any, statement: str, params: Any = None) -> None: ...
-        def _sql(self, statement: str) -> str: ...
-
-    @contextmanager
-    def _reading_at_once(self) -> Iterator[Any | None]:
-        """A read transaction's cursor if one can be had without waiting, else None.
-
-        None here: a store whose reads wait on the network (PostgreSQL) is never read
-        on an event loop. The SQLite view overrides it.
-        """
-        yield None
-
-    def _mark(self, c: Any, changed: Mapping[str, int]) -> None:
+    def mark(self, c: Any, changed: Mapping[str, int]) -> None:
         """Record, inside an apply's transaction, the last position that changed each actor."""
         params = [{"actor": actor, "at": at} for actor, at in changed.items()]
         if params:
-            c.executemany(self._sql(_MARK), params)
+            c.executemany(self.dialect.sql(_MARK), params)
 
-    def _seed_index(self, c: Any) -> None:
+    def seed(self, c: Any) -> None:
         """When the tables are made: an empty index over facts already there marks them stale."""
         # Checked first: the seed reads every fact, and a store is opened by every command.
-        self._run(c, "SELECT actor FROM {indexed} LIMIT 1")
+        self.dialect.run(c, "SELECT actor FROM {indexed} LIMIT 1")
         if c.fetchone() is None:
-            self._run(c, _SEED)
+            self.dialect.run(c, _SEED)
 
-    def _reset_index(self, c: Any) -> None:
-        self._run(c, "DELETE FROM {segments}")
-        self._run(c, "DELETE FROM {indexed}")
+    def reset(self, c: Any) -> None:
+        """In the caller's write transaction: forget every segment and every actor."""
+        self.dialect.run(c, "DELETE FROM {segments}")
+        self.dialect.run(c, "DELETE FROM {indexed}")
+
+    def check_format(self) -> int | None:
+        """Discard segments stored in another format than INDEX_FORMAT, marking every actor
+        stale (one transaction); the old format (0: none recorded) if there were any."""
+        with self.dialect.reading() as c:
+            found = self._format(c)
+        if found == INDEX_FORMAT:
+            return None  # what every opening finds, in one read
+        with self.dialect.writing() as c:
+            found = self._format(c)
+            if found == INDEX_FORMAT:
+                return None  # another process did it first
+            self.dialect.run(c, "SELECT actor FROM {indexed} LIMIT 1")
+            indexed = c.fetchone() is not None
+            self.dialect.run(c, "DELETE FROM {segments}")
+            self.dialect.run(c, "UPDATE {indexed} SET built = 0")
+            self.dialect.run(c, "DELETE FROM {format}")
+            self.dialect.run(c, "INSERT INTO {format} (version) VALUES (:v)", {"v": INDEX_FORMAT})
+        return (found or 0) if indexed else None
+
+    def _format(self, c: Any) -> int | None:
+        self.dialect.run(c, "SELECT MAX(version) AS version FROM {format}")
+        found = c.fetchone()
+        return None if found is None or found["version"] is None else int(found["version"])
 
     def answers_on(self, actor: str, on: date) -> dict[str, str] | None:
         """One actor's answers on `on`, as currently known: each part's stored JSON.
@@ -135,8 +162,8 @@ class SegmentIndex:
         return None if record is None else _answers(record)
 
     def _lookup(self, actor: str, on: date) -> Any:
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 f"SELECT changed, built, {_ANSWERS} FROM {{indexed}} i WHERE i.actor = :actor",
                 {"actor": actor, "on": on.isoformat()},
@@ -154,10 +181,12 @@ class SegmentIndex:
         then asks the whole way, off the loop.
         """
         try:
-            with self._reading_at_once() as c:
+            with self.dialect.reading_at_once() as c:
                 if c is None:
                     return None
-                self._run(c, _AT_ONCE, {"actor": actor, "on": on.isoformat(), "app": UPSTREAM})
+                self.dialect.run(
+                    c, _AT_ONCE, {"actor": actor, "on": on.isoformat(), "app": UPSTREAM}
+                )
                 record = c.fetchone()
         except OperationalError:
             return None  # the whole way tells the store's trouble, if it lasts
@@ -179,8 +208,8 @@ class SegmentIndex:
                 self.refresh(actor, wait=False)
             except LockBusyError:
                 break  # a writer holds the lock: the rest stay behind, answered from facts
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 f"SELECT i.actor, i.built < i.changed AS stale, {_ANSWERS} FROM {{indexed}} i "
                 "WHERE i.facts > 0 OR i.built < i.changed ORDER BY i.actor",
@@ -193,8 +222,8 @@ class SegmentIndex:
 
     def stale_actors(self) -> list[str]:
         """The actors whose segments are behind their facts."""
-        with self.datastore.transaction(commit=False) as c:
-            self._run(c, "SELECT actor FROM {indexed} WHERE built < changed ORDER BY actor")
+        with self.dialect.reading() as c:
+            self.dialect.run(c, "SELECT actor FROM {indexed} WHERE built < changed ORDER BY actor")
             return [record["actor"] for record in c.fetchall()]
 
     def refresh(self, actor: str, wait: bool = True) -> bool:
@@ -202,14 +231,14 @@ class SegmentIndex:
 
         With `wait` False, LockBusyError at once when a writer holds the read model's lock.
         """
-        with self._writing(wait=wait) as c:
-            self._run(
+        with self.dialect.writing(wait=wait) as c:
+            self.dialect.run(
                 c, "SELECT changed, built FROM {indexed} WHERE actor = :actor", {"actor": actor}
             )
             record = c.fetchone()
             if record is None or record["built"] >= record["changed"]:
                 return False  # another reader rebuilt it first
-            self._run(
+            self.dialect.run(
                 c,
                 "SELECT fact_id, component, value, measure, edtf, earliest, latest, "
                 "first_position FROM {versions} "
@@ -222,9 +251,9 @@ class SegmentIndex:
                 SUMMARY: summary_segments(components),
                 **{component.value: parts for component, parts in components.items()},
             }
-            self._run(c, "DELETE FROM {segments} WHERE actor = :actor", {"actor": actor})
+            self.dialect.run(c, "DELETE FROM {segments} WHERE actor = :actor", {"actor": actor})
             c.executemany(
-                self._sql(_INSERT),
+                self.dialect.sql(_INSERT),
                 [
                     {
                         "actor": actor,
@@ -237,7 +266,7 @@ class SegmentIndex:
                     for segment in parts
                 ],
             )
-            self._run(
+            self.dialect.run(
                 c,
                 "UPDATE {indexed} SET built = changed, facts = :facts WHERE actor = :actor",
                 {"actor": actor, "facts": len(records)},

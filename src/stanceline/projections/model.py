@@ -9,133 +9,147 @@ rows, knowledge time across them). Rows and the tracking position are written
 in one transaction, so the model is always exactly the log up to its position.
 Queries read rows by actor and never replay the log.
 
-The SQL here (and in index.py, the temporal index) is written once, with
-`:name` parameters and `{versions}`, `{segments}`, `{indexed}`, `{store}` and
-`{tracking}` for the tables; each store's view says how to run
-it (`_sql`) and how to take its write lock (`_writing`).
+The SQL here (and in index.py, the temporal index) is written once; each
+store's Dialect (dialect.py) says how to run it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import replace
-from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from stanceline.domain.dates import MIN_DAY
 from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
-from stanceline.domain.intake import NewFact
+from stanceline.domain.recording import NewFact
+from stanceline.projections import index
+from stanceline.projections.dialect import UPSTREAM, Dialect
 from stanceline.projections.index import SegmentIndex
 from stanceline.projections.rows import (
     COLUMNS,
     CURRENT,
     KNOWN_AT,
-    UPSTREAM,
+    NAMES,
+    VERSIONS_TABLE,
     WIRE_COLUMNS,
     FactRow,
     changed_row,
     format_time,
-    new_fact_params,
     new_fact_row,
     recorded_row,
     to_params,
     to_row,
 )
 
-# Positions and times are TEXT/INTEGER on both stores, so one decoding serves both.
-VERSIONS_COLUMNS = (
-    "fact_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL UNIQUE, "
-    "superseded_at BIGINT, first_position BIGINT NOT NULL, active INTEGER NOT NULL, "
-    "change TEXT NOT NULL, reason TEXT, change_id TEXT, "
-    "actor TEXT NOT NULL, kind TEXT NOT NULL, component TEXT, value TEXT, "
-    "measure TEXT, edtf TEXT NOT NULL, earliest TEXT NOT NULL, latest TEXT NOT NULL, "
-    "doubtful INTEGER NOT NULL, content_hash TEXT NOT NULL, recorded_at TEXT NOT NULL, "
-    "recorded_by TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (fact_id, version)"
-)
 OPEN_START = MIN_DAY.isoformat()
-_COLUMN_COUNT = len(COLUMNS.split(","))
 _INSERT_BATCH = 5000  # rows held before they are inserted
 
+# Every table and index of the read model (name, statement), made where missing on opening.
+SCHEMA = (
+    ("stance_versions", f"CREATE TABLE IF NOT EXISTS {{versions}} ({VERSIONS_TABLE})"),
+    (
+        "stance_versions_actor",
+        "CREATE INDEX IF NOT EXISTS stance_versions_actor ON {versions} (actor, superseded_at)",
+    ),
+    (
+        "stance_versions_recorded",
+        "CREATE INDEX IF NOT EXISTS stance_versions_recorded ON {versions} (recorded_at)",
+    ),
+    *index.SCHEMA,
+    # The store's own id, the stable `source` of its CloudEvents (not part of the model:
+    # a rebuild keeps it).
+    ("stanceline_store", "CREATE TABLE IF NOT EXISTS {store} (id TEXT NOT NULL)"),
+)
+# The names the statements give the tables.
+TABLES = {
+    "versions": "stance_versions",
+    "segments": "stance_segments",
+    "indexed": "stance_index",
+    "format": "stance_index_format",
+    "store": "stanceline_store",
+}
 
-def _as_row(made: FactRow | tuple[int, NewFact]) -> FactRow:
-    return new_fact_row(*made) if isinstance(made, tuple) else made
 
+class ReadModel:
+    """The read model of one store: its writes and queries, through the store's dialect."""
 
-class StanceModel(SegmentIndex):
-    """Mixed into a tracking recorder of either store: the read model's writes and queries."""
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.datastore = dialect.datastore
+        self.index = SegmentIndex(dialect)
+        values = ", ".join([dialect.POSITIONAL] * len(NAMES))
+        self._insert_statement = dialect.sql(
+            f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({values})"
+        )
 
-    if TYPE_CHECKING:
-        datastore: Any
+    def open(self) -> int | None:
+        """Make the tables where missing; re-index a store whose index has another format.
 
-        def max_tracking_id(self, application_name: str) -> int | None: ...
-        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
-
-    def _writing(self, table: str = "versions", wait: bool = True) -> AbstractContextManager[Any]:
-        """A write transaction holding the write lock of `table` (one projector at a time).
-
-        With `wait` False, LockBusyError at once when another transaction holds it.
+        Returns the old format when the index was discarded (see SegmentIndex.check_format).
         """
-        raise NotImplementedError
+        self.dialect.create_tables([statement for _, statement in SCHEMA], self.index.seed)
+        return self.index.check_format()
 
-    def _sql(self, statement: str) -> str:
-        """The statement with this store's table names and parameter style."""
-        raise NotImplementedError
+    # The temporal index's questions (index.py).
 
-    # This store's positional parameter ("?" or "%s"): rows are inserted by position,
-    # which binds about 2 µs a row faster than by name.
-    POSITIONAL = "?"
+    def answers_on(self, actor: str, on: date) -> dict[str, str] | None:
+        """One actor's answers on `on`, as currently known (SegmentIndex.answers_on)."""
+        return self.index.answers_on(actor, on)
 
-    @cached_property
-    def _insert_statement(self) -> str:
-        values = ", ".join([self.POSITIONAL] * _COLUMN_COUNT)
-        return self._sql(f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({values})")
+    def answers_at_once(self, actor: str, on: date) -> dict[str, str] | None:
+        """answers_on for a caller that must not wait (SegmentIndex.answers_at_once)."""
+        return self.index.answers_at_once(actor, on)
 
-    def _run(self, c: Any, statement: str, params: Any = None) -> None:
-        if params is None:
-            c.execute(self._sql(statement))
-        else:
-            c.execute(self._sql(statement), params)
+    def world_on(self, on: date) -> list[tuple[str, dict[str, str] | None]]:
+        """Every actor's answers on `on` (SegmentIndex.world_on)."""
+        return self.index.world_on(on)
+
+    def stale_actors(self) -> list[str]:
+        """The actors whose segments are behind their facts."""
+        return self.index.stale_actors()
+
+    def refresh(self, actor: str, wait: bool = True) -> bool:
+        """Rebuild one actor's segments if they are behind its facts (SegmentIndex.refresh)."""
+        return self.index.refresh(actor, wait)
 
     def store_id(self) -> str:
         """This store's id, made on first use and kept."""
         # Its own lock: making the id never waits for a projector, nor a projector for it.
-        with self._writing("store") as c:
-            self._run(c, "SELECT id FROM {store}")
+        with self.dialect.writing("store") as c:
+            self.dialect.run(c, "SELECT id FROM {store}")
             found = c.fetchone()
             if found is not None:
                 return str(found["id"])
             made = str(uuid.uuid4())
-            self._run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": made})
+            self.dialect.run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": made})
             return made
 
     def stored_id(self) -> str | None:
         """This store's id if it has one yet (None), without making one."""
-        with self.datastore.transaction(commit=False) as c:
-            self._run(c, "SELECT id FROM {store}")
+        with self.dialect.reading() as c:
+            self.dialect.run(c, "SELECT id FROM {store}")
             found = c.fetchone()
         return None if found is None else str(found["id"])
 
     def adopt_store_id(self, c: Any, store_id: str) -> None:
         """In the caller's write transaction: make `store_id` this store's id (a migration's)."""
-        self._run(c, "DELETE FROM {store}")
-        self._run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": store_id})
+        self.dialect.run(c, "DELETE FROM {store}")
+        self.dialect.run(c, "INSERT INTO {store} (id) VALUES (:id)", {"id": store_id})
 
     def position(self) -> int:
         """The last log position the model includes (0 when empty)."""
-        return self.max_tracking_id(UPSTREAM) or 0
+        return self.dialect.position()
 
     def behind(self) -> tuple[int, int]:
         """The log's last position and the model's, read in one statement (0 when empty).
 
         Asked before every query: one round trip tells that nothing is new.
         """
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 "SELECT {head} AS head, "
                 "(SELECT MAX(notification_id) FROM {tracking} WHERE application_name = :app) "
@@ -152,31 +166,29 @@ class StanceModel(SegmentIndex):
         than as the event model. IntegrityError when another projector has already
         applied them.
         """
-        with self._writing() as c:
+        with self.dialect.writing() as c:
             self._check_behind(c, events[0][0] if events else position)
-            # Inserted together at the end: a load's new facts as (position, NewFact), made
-            # into a row only when a later event here changes them.
-            rows: list[FactRow | tuple[int, NewFact]] = []
+            rows: list[FactRow] = []  # inserted together, at the end or every _INSERT_BATCH
             made: dict[str, int] = {}  # fact id -> index in rows of its latest version made here
             touched: dict[str, int] = {}  # actor -> the last position that changed its facts
             for at, event in events:
-                if isinstance(event, NewFact):
-                    made[event.fact_id] = len(rows)
-                    rows.append((at, event))
-                    touched[event.actor] = at
-                elif isinstance(event, FactRecorded):
-                    row = recorded_row(at, event)
+                if isinstance(event, NewFact | FactRecorded):
+                    row = (
+                        new_fact_row(at, event)
+                        if isinstance(event, NewFact)
+                        else recorded_row(at, event)
+                    )
                     made[row.fact_id] = len(rows)
                     rows.append(row)
                     touched[row.actor] = at
-                elif isinstance(event, FactChanged):
+                elif isinstance(event, FactChanged):  # every other event changes a fact
                     fact_id = event.originator_id
                     if fact_id in made:  # superseded before it is even inserted
-                        before = _as_row(rows[made[fact_id]])
-                        rows[made[fact_id]] = replace(before, superseded_at=at)
+                        before = rows[made[fact_id]]
+                        rows[made[fact_id]] = before._replace(superseded_at=at)
                     else:
                         before = self._current(c, fact_id)
-                        self._run(
+                        self.dialect.run(
                             c,
                             "UPDATE {versions} SET superseded_at = :at "
                             f"WHERE fact_id = :id AND {CURRENT}",
@@ -192,12 +204,12 @@ class StanceModel(SegmentIndex):
                     rows.clear()
                     made.clear()
             self._insert(c, rows)
-            self._mark(c, touched)
-            self._insert_tracking(c, Tracking(UPSTREAM, position))
+            self.index.mark(c, touched)
+            self.dialect.track(c, position)
 
     def _check_behind(self, c: Any, first: int) -> None:
         """Under the write lock: the model must not already hold position `first`."""
-        self._run(
+        self.dialect.run(
             c,
             "SELECT notification_id FROM {tracking} WHERE application_name = :app",
             {"app": UPSTREAM},
@@ -208,21 +220,23 @@ class StanceModel(SegmentIndex):
 
     def reset(self) -> None:
         """Forget every row, the temporal index and the tracking position (before a rebuild)."""
-        with self._writing() as c:
-            self._run(c, "DELETE FROM {versions}")
-            self._reset_index(c)
-            self._run(c, "DELETE FROM {tracking} WHERE application_name = :app", {"app": UPSTREAM})
+        with self.dialect.writing() as c:
+            self.dialect.run(c, "DELETE FROM {versions}")
+            self.index.reset(c)
+            self.dialect.run(
+                c, "DELETE FROM {tracking} WHERE application_name = :app", {"app": UPSTREAM}
+            )
 
     def _current(self, c: Any, fact_id: str) -> FactRow:
-        self._run(
+        self.dialect.run(
             c,
             f"SELECT {COLUMNS} FROM {{versions}} WHERE fact_id = :id AND {CURRENT}",
             {"id": fact_id},
         )
         return to_row(c.fetchone())
 
-    def _insert(self, c: Any, rows: Iterable[FactRow | tuple[int, NewFact]]) -> None:
-        params = [new_fact_params(*r) if isinstance(r, tuple) else to_params(r) for r in rows]
+    def _insert(self, c: Any, rows: Iterable[FactRow]) -> None:
+        params = [to_params(row) for row in rows]
         if params:
             c.executemany(self._insert_statement, params)
 
@@ -236,8 +250,8 @@ class StanceModel(SegmentIndex):
         statement = f"SELECT {COLUMNS} FROM {{versions}} WHERE {where} ORDER BY {order}"
         if limit is not None:
             statement += f" LIMIT {int(limit)}"
-        with self.datastore.transaction(commit=False) as c:
-            self._run(c, statement, params)
+        with self.dialect.reading() as c:
+            self.dialect.run(c, statement, params)
             return [to_row(record) for record in c.fetchall()]
 
     @staticmethod
@@ -262,10 +276,10 @@ class StanceModel(SegmentIndex):
         """
         found: list[Any] = []
         select = f"SELECT {columns} FROM {{versions}} WHERE position > :after AND "
-        with self.datastore.transaction(commit=False) as c:
+        with self.dialect.reading() as c:
             while len(found) < limit and after < upto:
                 last = min(upto, after + limit - len(found))
-                self._run(
+                self.dialect.run(
                     c,
                     select + "position <= :last ORDER BY position",
                     {"after": after, "last": last},
@@ -276,7 +290,7 @@ class StanceModel(SegmentIndex):
                     after = last
                     continue
                 # Positions may have gaps on PostgreSQL (rolled-back inserts): skip this one.
-                self._run(
+                self.dialect.run(
                     c,
                     "SELECT MIN(position) AS next FROM {versions} "
                     "WHERE position > :after AND position <= :upto",
@@ -322,8 +336,8 @@ class StanceModel(SegmentIndex):
 
     def actors(self, known_at: int | None = None) -> list[str]:
         """Every actor with a fact that counts, sorted by code."""
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 "SELECT DISTINCT actor FROM {versions} "
                 f"WHERE active = 1 AND {self._visible(known_at)} ORDER BY actor",
@@ -336,8 +350,8 @@ class StanceModel(SegmentIndex):
 
         A range open at the start (`../D`, earliest 0001-01-01) counts from its last day.
         """
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 "SELECT COUNT(*) AS facts, COUNT(DISTINCT actor) AS actors, "
                 "MIN(CASE WHEN earliest = :open THEN latest ELSE earliest END) AS first_day "
@@ -350,12 +364,12 @@ class StanceModel(SegmentIndex):
     def hashes(self, fact_ids: Sequence[str]) -> dict[str, set[str]]:
         """Content hashes, as first recorded and as now, of those of `fact_ids` that are present."""
         found: dict[str, set[str]] = {}
-        with self.datastore.transaction(commit=False) as c:
+        with self.dialect.reading() as c:
             for start in range(0, len(fact_ids), 500):
                 chunk = {
                     f"id{i}": fact_id for i, fact_id in enumerate(fact_ids[start : start + 500])
                 }
-                self._run(
+                self.dialect.run(
                     c,
                     "SELECT fact_id, content_hash FROM {versions} "
                     f"WHERE (version = 1 OR {CURRENT}) "
@@ -368,8 +382,8 @@ class StanceModel(SegmentIndex):
 
     def position_at(self, moment: datetime) -> int:
         """The longest prefix of the log whose events were all recorded at or before `moment`."""
-        with self.datastore.transaction(commit=False) as c:
-            self._run(
+        with self.dialect.reading() as c:
+            self.dialect.run(
                 c,
                 "SELECT MIN(position) AS first_later FROM {versions} WHERE recorded_at > :moment",
                 {"moment": format_time(moment)},

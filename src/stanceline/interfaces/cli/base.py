@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -100,7 +101,22 @@ def today() -> date:
 @click.pass_context
 def cli(ctx: click.Context, store: str | None, actors_file: str | None) -> None:
     """stanceline: how states and organisations deal with the Taliban government, day by day."""
+    _say_warnings()
     ctx.obj = _Lazy(store, actors_file)
+
+
+class _Stderr(logging.Handler):
+    """The project's warnings, one line each on stderr (where its errors go too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+def _say_warnings() -> None:
+    """Show the project's warnings (an index rebuilt on opening, say) once per process."""
+    logger = logging.getLogger("stanceline")
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
+        logger.addHandler(_Stderr(logging.WARNING))
 
 
 class _Lazy:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
-from stanceline.application.host import Host
+from stanceline.application.readside import ReadSide
 from stanceline.application.reports import (
     DateChange,
     DateDiff,
@@ -17,21 +16,21 @@ from stanceline.application.reports import (
     Learned,
     PossibleAnswer,
 )
-from stanceline.domain.actors import Actor
 from stanceline.domain.diff import changes_between, knowledge_changes
 from stanceline.errors import StancelineError, UnknownFactError
 from stanceline.projections.rows import FactRow, format_time
 
-if TYPE_CHECKING:
-    pass
 
+class Audits:
+    """The questions auditors ask."""
 
-class AuditQueries(Host):
-    """Mixed into the application: the queries auditors ask."""
+    def __init__(self, read: ReadSide) -> None:
+        self.read = read
+        self.view = read.view
 
     def fact(self, fact_id: str) -> FactReport:
         """A fact's whole life from the read model: recorded, corrected, retracted."""
-        self.catch_up()
+        self.read.catch_up()
         versions = self.view.fact_versions(fact_id)
         if not versions:
             raise UnknownFactError(f"no fact with id {fact_id!r}")
@@ -60,9 +59,9 @@ class AuditQueries(Host):
         self, actor: str | None, after: date, upto: date, known_at: str | None = None
     ) -> DateDiff:
         """Every change of a component or the summary on a day in (after, upto]."""
-        knowledge = self.known_at(known_at)
+        knowledge = self.read.known_at(known_at)
         changes = []
-        for who in self._actors(actor, knowledge.position):
+        for who in self.read.actors(actor, knowledge.position):
             rows = {r.fact_id: r for r in self.view.facts_of(who.code, knowledge.position)}
             occurrences = [o for r in rows.values() if (o := r.occurrence()) is not None]
             for change in changes_between(occurrences, after, upto):
@@ -93,7 +92,7 @@ class AuditQueries(Host):
         self, actor: str | None, known_from: str, known_to: str, on: date | None = None
     ) -> KnowledgeDiff:
         """What the record learned between two audits, and which answers that changed."""
-        start, end = self.known_at(known_from), self.known_at(known_to)
+        start, end = self.read.known_at(known_from), self.read.known_at(known_to)
         first, last = start.position or 0, end.position or 0
         if last < first:
             raise StancelineError(
@@ -101,13 +100,13 @@ class AuditQueries(Host):
                 f"(position {first})"
             )
         learned = self.view.changes_between(first, last)
-        chosen = {a.code for a in self._actors(actor, None)} if actor else None
+        chosen = {a.code for a in self.read.actors(actor, None)} if actor else None
         learned = [v for v in learned if chosen is None or v.actor in chosen]
         runs = []
         for code in sorted({v.actor for v in learned}):
-            who = self._actor(code)
-            before = self._occurrences(code, first)
-            after = self._occurrences(code, last)
+            who = self.read.actor(code)
+            before = self.read.occurrences(code, first)
+            after = self.read.occurrences(code, last)
             for run in knowledge_changes(before, after, on):
                 runs.append(
                     KnowledgeRun(
@@ -145,11 +144,6 @@ class AuditQueries(Host):
             ],
             changes=runs,
         )
-
-    def _actors(self, actor: str | None, position: int | None) -> list[Actor]:
-        if actor is not None:
-            return [self.resolve(actor)]
-        return [self._actor(code) for code in self.view.actors(position)]
 
 
 def _brief(row: FactRow) -> FactBrief:

@@ -18,10 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import suppress
-from typing import Any
 from urllib.parse import quote
-
-from eventsourcing.sqlite import SQLiteConnection, SQLiteDatastore
 
 # Each connection's own checkpoints, switched off: the checkpointer makes them.
 NO_AUTOCHECKPOINT = "PRAGMA wal_autocheckpoint = 0"
@@ -39,6 +36,10 @@ class Checkpointer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def prepare(self, connection: sqlite3.Connection) -> None:
+        """Switch a new connection's own checkpoints off: this thread makes them."""
+        connection.execute(NO_AUTOCHECKPOINT)
 
     def request(self) -> None:
         """Ask for a checkpoint soon (requests made meanwhile are one checkpoint)."""
@@ -82,38 +83,3 @@ class Checkpointer:
             # Busy or gone: the next write asks again, and close() copies back the rest.
             with suppress(sqlite3.Error):
                 self.checkpoint()
-
-
-def hand_checkpoints_over(datastore: SQLiteDatastore) -> Checkpointer | None:
-    """Switch off each connection's own checkpoints and ask the Checkpointer for one after
-    each of its commits; the Checkpointer (None for an in-memory database, which has no log).
-
-    Only a write transaction commits (eventsourcing ends a read one with a rollback), and
-    only one that changed rows asks (making tables on opening a store does not), so every
-    write of the application asks, whichever recorder or view made it, and a process
-    that only reads starts no thread.
-    """
-    pool: Any = datastore.pool
-    if pool.is_sqlite_memory_mode:
-        return None
-    checkpointer = Checkpointer(pool.db_name, timeout=float(pool.lock_timeout or 5))
-    create = pool._create_connection
-
-    def create_connection() -> SQLiteConnection:
-        connection: SQLiteConnection = create()
-        raw = connection._sqlite_conn
-        raw.execute(NO_AUTOCHECKPOINT)
-        commit = connection.commit
-        seen = [raw.total_changes]  # rows this connection has changed so far
-
-        def commit_then_ask() -> None:
-            commit()
-            if raw.total_changes != seen[0]:  # rows written: not a read, nor only DDL
-                seen[0] = raw.total_changes
-                checkpointer.request()
-
-        connection.commit = commit_then_ask  # type: ignore[method-assign]
-        return connection
-
-    pool._create_connection = create_connection
-    return checkpointer

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
-from stanceline.application.host import Host
+from stanceline.application.readside import ReadSide
 from stanceline.application.reports import TimelineBand, TimelineFact, TimelineReport
 from stanceline.domain.actors import Actor
+from stanceline.domain.knowledge import Knowledge
 from stanceline.domain.timeline import first_day, summary_bands
 from stanceline.errors import InvalidRangeError
 from stanceline.projections.rows import FactRow, format_time
 
-if TYPE_CHECKING:
-    from stanceline.application.app import Knowledge
 
+class Timelines:
+    """Historians' timelines: actors' summaries over a range of days."""
 
-class TimelineQueries(Host):
-    """Mixed into the application: an actor's summary over a range of days."""
+    def __init__(self, read: ReadSide) -> None:
+        self.read = read
+        self.view = read.view
 
     def timeline(
         self,
@@ -32,8 +33,8 @@ class TimelineQueries(Host):
         `end` defaults to today (UTC); `start` to the actor's first fact (see first_day),
         or `end` when that is later or there is none.
         """
-        knowledge = self.known_at(known_at)
-        return self._timelines([self.resolve(actor)], start, end, knowledge)[0]
+        knowledge = self.read.known_at(known_at)
+        return self._timelines([self.read.resolve(actor)], start, end, knowledge)[0]
 
     def timelines(
         self,
@@ -43,19 +44,19 @@ class TimelineQueries(Host):
         known_at: str | None = None,
     ) -> list[TimelineReport]:
         """Several actors' timelines over one shared range (default: every actor with a fact)."""
-        knowledge = self.known_at(known_at)
+        knowledge = self.read.known_at(known_at)
         if actors:
-            chosen = {who.code: who for who in map(self.resolve, actors)}.values()
+            chosen = {who.code: who for who in map(self.read.resolve, actors)}.values()
         else:
             chosen = {
-                code: self._actor(code) for code in self.view.actors(knowledge.position)
+                code: self.read.actor(code) for code in self.view.actors(knowledge.position)
             }.values()
         return self._timelines(list(chosen), start, end, knowledge)
 
     def knowledge_label(self, known_at: str | None = None) -> str:
         """What answers are known at: the known-at given, or the store's position and time."""
-        knowledge = self.known_at(known_at)
-        position = self.catch_up() if knowledge.position is None else knowledge.position
+        knowledge = self.read.known_at(known_at)
+        position = self.read.catch_up() if knowledge.position is None else knowledge.position
         rows = self.view.changes_between(position - 1, position) if position else []
         when = f" ({format_time(rows[0].recorded_at)})" if rows else ""
         if knowledge.text is None or knowledge.text.startswith("@"):

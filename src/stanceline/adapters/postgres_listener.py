@@ -100,17 +100,29 @@ class NotifyListener:
 
 def listener_for(recorder: PostgresApplicationRecorder, ring: Callable[[], None]) -> NotifyListener:
     """A listener on `recorder`'s channel, connecting as its pool does (not started)."""
+    connect = _connector(recorder)
+
+    def listening() -> psycopg.Connection[Any]:
+        return connect(**KEEPALIVES, autocommit=True)
+
+    return NotifyListener(listening, recorder.channel_name, ring)
+
+
+def _connector(
+    recorder: PostgresApplicationRecorder,
+) -> Callable[..., psycopg.Connection[Any]]:
+    """A function that opens a connection of its own, as the recorder's pool would.
+
+    A LISTEN connection is held for ever, outside the pool.
+    """
     pool = recorder.datastore.pool
     assert isinstance(pool.kwargs, dict)
     settings = {key: value for key, value in pool.kwargs.items() if key != "row_factory"}
     get_password = pool.get_password_func
+    timeout = max(1, int(pool.timeout))
 
-    def connect() -> psycopg.Connection[Any]:
+    def connect(**extra: Any) -> psycopg.Connection[Any]:
         password = {"password": get_password()} if get_password else {}
-        return psycopg.connect(
-            **{**settings, **password, **KEEPALIVES},
-            autocommit=True,
-            connect_timeout=max(1, int(pool.timeout)),
-        )
+        return psycopg.connect(**{**settings, **password, **extra}, connect_timeout=timeout)
 
-    return NotifyListener(connect, recorder.channel_name, ring)
+    return connect

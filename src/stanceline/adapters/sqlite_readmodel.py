@@ -1,0 +1,109 @@
+"""The read model in the SQLite store: its tables beside the event log, and its write lock."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from stanceline.adapters import library
+from stanceline.errors import LockBusyError
+from stanceline.projections.dialect import UPSTREAM, Dialect
+from stanceline.projections.model import TABLES
+
+_TABLES = {
+    **TABLES,
+    "tracking": "tracking",
+    # The log's last position: eventsourcing keeps SQLite's events by rowid.
+    "head": "(SELECT MAX(rowid) FROM stored_events)",
+}
+
+
+class SQLiteDialect(Dialect):
+    """The read model's tables in the SQLite file, beside the event log."""
+
+    POSITIONAL = "?"
+
+    def __init__(self, datastore: SQLiteDatastore, tracking: SQLiteTrackingRecorder) -> None:
+        super().__init__(datastore)
+        self.tracking = tracking
+
+    def sql(self, statement: str) -> str:
+        # SQLite reads `:name` parameters as they are.
+        return statement.format(**_TABLES)
+
+    def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
+        # A deferred transaction, as the library makes its own tables in: opening a store
+        # never waits for a writer when there is nothing to make.
+        with self.datastore.transaction(commit=True) as c:
+            for statement in statements:
+                c.execute(self.sql(statement))
+            made(c)
+
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(UPSTREAM) or 0
+
+    def track(self, c: Any, position: int) -> None:
+        library.insert_tracking(self.tracking, c, UPSTREAM, position)
+
+    def reading_at_once(self) -> AbstractContextManager[SQLiteCursor | None]:
+        """A read transaction on a pooled connection free now, else None (for an event loop).
+
+        A reader of a WAL file does not wait for writers.
+        """
+        return library.sqlite_read_at_once(self.datastore)
+
+    @contextmanager
+    def writing(self, table: str = "versions", wait: bool = True) -> Iterator[SQLiteCursor]:
+        """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+        SQLite locks the whole file, whatever the table.
+
+        A plain BEGIN reads before it writes, and SQLite refuses, without
+        waiting, to upgrade a reader whose snapshot another writer has moved
+        past ("database is locked"); taking the lock first waits its turn.
+        """
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            if not wait:
+                _begin_at_once(cursor)
+                try:
+                    yield cursor
+                    connection.commit()
+                except BaseException:
+                    connection.rollback()
+                    raise
+                return
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                connection.commit()
+            except sqlite3.IntegrityError as error:
+                connection.rollback()
+                raise IntegrityError(error) from error
+            except sqlite3.OperationalError as error:
+                connection.rollback()
+                raise OperationalError(error) from error
+            except sqlite3.Error as error:
+                connection.rollback()
+                raise PersistenceError(error) from error
+            except BaseException:
+                connection.rollback()
+                raise
+
+
+def _begin_at_once(cursor: SQLiteCursor) -> None:
+    """BEGIN IMMEDIATE without waiting for the lock: LockBusyError when another writer has it."""
+    cursor.execute("PRAGMA busy_timeout")
+    waits = int(cursor.fetchone()[0])
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise LockBusyError(str(error)) from error
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {waits}")

@@ -1,0 +1,114 @@
+"""Historians' answers: one actor's stance, the world, an actor's history, why, the record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from stanceline.application.readside import ReadSide
+from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
+from stanceline.domain.actors import Actor
+from stanceline.domain.history import history
+from stanceline.domain.knowledge import Knowledge
+from stanceline.domain.stance import stance_on
+from stanceline.projections.explain import Explanation, explain
+from stanceline.projections.rows import FactRow
+
+
+class Answers:
+    """Stances on a day (from the temporal index, or by the rules as known earlier)."""
+
+    def __init__(self, read: ReadSide) -> None:
+        self.read = read
+        self.view = read.view
+
+    def stance(self, actor: str, on: date, known_at: str | None = None) -> StanceReport:
+        """One actor's stance on one day, as known now or at `known_at`."""
+        knowledge = self.read.known_at(known_at)
+        return self._stance(self.read.resolve(actor), on, knowledge)
+
+    def stance_at_once(self, actor: str, on: date) -> StanceReport | None:
+        """stance(actor, on) as known now, if the temporal index answers it at once, else None.
+
+        For a caller that must not wait, an event loop: never writes, never waits, one
+        short read. None whenever stance() would do more than that lookup (the model
+        behind the log, the actor's index behind its facts, a name the catalogue does
+        not know, a store not read at once): the caller then asks stance().
+        """
+        who = self.read.catalogue.find(actor)
+        if who is None:
+            return None
+        parts = self.view.answers_at_once(who.code, on)
+        return None if parts is None else StanceReport.from_parts(who, on, parts)
+
+    def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
+        if knowledge.position is None:
+            # As known now: one lookup in the temporal index.
+            parts = self.view.answers_on(actor.code, on)
+            if parts is not None:
+                return StanceReport.from_parts(actor, on, parts)
+        # As known at an earlier position (or never a fact): the facts, through the rules.
+        return _by_rules(actor, on, self.view.facts_of(actor.code, knowledge.position), knowledge)
+
+    def world(self, on: date, known_at: str | None = None) -> list[StanceReport]:
+        """The stance on one day of every actor with any fact, sorted by code."""
+        knowledge = self.read.known_at(known_at)
+        if knowledge.position is None:
+            reports = []
+            for code, parts in self.view.world_on(on):
+                if parts is not None:
+                    reports.append(StanceReport.from_parts(self.read.actor(code), on, parts))
+                elif rows := self.view.facts_of(code):  # not indexed yet: from its facts
+                    reports.append(_by_rules(self.read.actor(code), on, rows, knowledge))
+            return reports
+        return [
+            self._stance(self.read.actor(code), on, knowledge)
+            for code in self.view.actors(knowledge.position)
+        ]
+
+    def history(self, actor: str, known_at: str | None = None) -> HistoryReport:
+        """Every fact of one actor in effective-date order, with the change it made."""
+        knowledge = self.read.known_at(known_at)
+        who = self.read.resolve(actor)
+        rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
+        changes = history([row.step() for row in rows.values()])
+        entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
+        return HistoryReport(
+            actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
+        )
+
+    def explain(self, actor: str, on: date, known_at: str | None = None) -> Explanation:
+        """Why one actor's stance on one day is what it is: facts, sources, rules."""
+        knowledge = self.read.known_at(known_at)
+        who = self.read.resolve(actor)
+        rows = self.view.facts_of(who.code, knowledge.position)
+        versions = self.view.versions_of(who.code, knowledge.position)
+        return explain(who, on, rows, versions, knowledge.text)
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every fact as an import-format object, in recording order."""
+        self.read.catch_up()
+        for row in self.view.all_facts():
+            yield row.payload
+
+    def status(self) -> StatusReport:
+        """What the store holds now, and the position the answers include."""
+        position = self.read.catch_up()
+        facts, actors, first_day = self.view.overview()
+        return StatusReport(
+            source=self.read.source,
+            position=position,
+            facts=facts,
+            actors=actors,
+            first_day=first_day,
+        )
+
+
+def _by_rules(
+    actor: Actor, on: date, rows: Sequence[FactRow], knowledge: Knowledge
+) -> StanceReport:
+    occurrences = [o for row in rows if (o := row.occurrence()) is not None]
+    report = StanceReport.of(actor, stance_on(occurrences, on))
+    report.known_at = knowledge.text
+    return report

@@ -1,0 +1,53 @@
+"""What the use cases need of a store: its event log (adapters/log.py's EventLog is one)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Notification, StoredEvent
+
+from stanceline.config import StoreConfig
+from stanceline.domain.events import DomainEvent
+from stanceline.domain.recording import NewFact
+from stanceline.projections.model import ReadModel
+from stanceline.stream.wakeup import Wakeup
+
+
+class Copy(Protocol):
+    """One write transaction on an empty events table, filling it (a migration's)."""
+
+    cursor: Any
+
+    def last_position(self) -> int: ...
+    def insert(self, page: Sequence[Notification]) -> list[int]: ...
+
+
+class Log(Protocol):
+    """One store's events, and its read model beside them."""
+
+    config: StoreConfig
+    view: ReadModel
+
+    @property
+    def poll_interval(self) -> float:
+        """How long a follower waits between reads when nothing wakes it."""
+
+    @property
+    def consecutive(self) -> bool:
+        """Whether positions run 1, 2, 3, ... with no gap (SQLite), or may skip (PostgreSQL)."""
+
+    @property
+    def wakeup(self) -> Wakeup:
+        """Rung when new events may be stored."""
+
+    def put(self, events: Sequence[NewFact | DomainEvent]) -> dict[int, NewFact | DomainEvent]: ...
+    def stream(self, fact_id: str) -> list[DomainEvent]: ...
+    def notifications(
+        self, start: int, limit: int, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> Sequence[Notification]: ...
+    def decode(self, stored: StoredEvent) -> DomainEvent: ...
+    def head(self) -> int: ...
+    def copying(self) -> AbstractContextManager[Copy]: ...
+    def close(self) -> None: ...
