@@ -52,6 +52,18 @@ class FieldError(InvalidFactError):
         super().__init__(f"{field}: {message}")
 
 
+class JsonInputError(StancelineError, ValueError):
+    """Input that is not JSON the reader takes: malformed, not UTF-8, a key twice, too deep,
+    too long; `field` names where (empty for the whole value), `line` and `column` when known."""
+
+    def __init__(self, field: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.field = field
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(f"{field}: {message}" if field else message)
+
+
 class ImportFileError(StancelineError, ValueError):
     """A line of an import file that cannot be recorded; nothing of the file was written."""
 

@@ -39,12 +39,13 @@ class Batch:
         # later line changes it (most never are, and a state per fact costs memory).
         self.states: dict[str, FactState] = {}
         self.recorded: dict[str, NewFact] = {}
+        self.lines: dict[str, int] = {}  # the line each fact this batch records is on
         self.seen: Counter[str] = Counter()
 
     def add(self, item: NumberedFact) -> None:
         try:
             if isinstance(item.fact, ValidFact):
-                self._add_fact(item.fact)
+                self._add_fact(item.fact, item.line)
             else:
                 self._add_change(item.fact)
         except FieldError as error:
@@ -53,12 +54,18 @@ class Batch:
             field = item.fact.action.ACTION if isinstance(item.fact, ChangeRequest) else "id"
             raise ImportFileError(self.origin, item.line, field, str(error)) from None
 
-    def _add_fact(self, fact: ValidFact) -> None:
+    def _add_fact(self, fact: ValidFact, line: int) -> None:
         known = self.hashes.get(fact.fact_id, _NONE)
         if fact.content_hash in known:
             # As first recorded, or as corrected since (an export loaded back).
             self.present += 1
             return
+        if fact.fact_id in self.lines:
+            raise FieldError(
+                "id",
+                f"fact {fact.fact_id!r} is given twice with different content, first on line "
+                f"{self.lines[fact.fact_id]} (an id names one fact: nothing was stored)",
+            )
         if known:
             raise FieldError(
                 "id",
@@ -68,6 +75,7 @@ class Batch:
         new = new_fact(fact, recorded_at=self.recorded_at, recorded_by=self.by)
         self.events.append(new)
         self.recorded[fact.fact_id] = new
+        self.lines[fact.fact_id] = line
         self.hashes[fact.fact_id] = {fact.content_hash}
 
     def _add_change(self, request: ChangeRequest) -> None:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
-
+from stanceline.application import json_input
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.canonical import is_plain
 from stanceline.domain.intake import (
     ChangeRequest,
     ValidFact,
     is_change,
     validate_change,
     validate_fact,
-    validate_fact_text,
 )
-from stanceline.errors import FieldError, ImportFileError
+from stanceline.errors import FieldError, ImportFileError, JsonInputError
 
 Progress = Callable[[int], None]
 
@@ -37,9 +33,14 @@ def read_facts(
     """Validate a whole file (facts and changes); raise ImportFileError at the first bad line."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ImportFileError(name, 0, "", f"cannot read: {error}") from None
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ImportFileError(name, 0, "", f"cannot read: {error.strerror or error}") from None
+    try:
+        text = json_input.decode(data)
+    except JsonInputError as error:
+        where = f"line {error.line}, column {error.column}"
+        raise ImportFileError(name, 0, "", f"cannot read {where}: {error.message}") from None
     return parse_facts(name, text, catalogue, progress)
 
 
@@ -59,16 +60,18 @@ def _items(
     name: str, text: str, catalogue: ActorCatalogue
 ) -> Iterator[tuple[int, ValidFact | ChangeRequest]]:
     """(line number, validated fact or change) for each object of the file, in order."""
-    if text.lstrip().startswith("["):
+    if text.lstrip(json_input.JSON_SPACE).startswith("["):
         for line, raw in _array_objects(name, text):
             yield line, _validated(name, line, raw, catalogue)
         return
-    for number, written in enumerate(text.splitlines(), start=1):
-        if not written.strip():
+    for number, written in json_input.lines(text):
+        if not written.strip(json_input.JSON_SPACE):
             continue
-        # Most lines are valid facts: read and checked in one pass; the rest the long way.
-        fact = validate_fact_text(written, catalogue)
-        yield number, fact or _validated(name, number, _parsed(name, number, written), catalogue)
+        try:
+            raw = json_input.read(written)
+        except JsonInputError as error:
+            raise ImportFileError(name, number, error.field, error.message) from None
+        yield number, _validated(name, number, raw, catalogue)
 
 
 def _validated(
@@ -80,41 +83,14 @@ def _validated(
         raise ImportFileError(name, line, error.field, error.message) from None
 
 
-def _parsed(name: str, number: int, line: str) -> Any:
-    try:
-        return parse_json(line)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            name, number, "", f"invalid JSON: {error.msg} (column {error.colno})"
-        ) from None
-
-
 def count_objects(path: str | Path) -> int:
     """A cheap estimate of how many facts a file holds (its non-blank lines)."""
     with open(path, "rb") as handle:
         return sum(1 for line in handle if line.strip())
 
 
-def parse_json(text: str) -> Any:
-    """`json.loads(text)`, read by orjson (about twice as fast) wherever it reads alike.
-
-    orjson reads an integer of 19 digits or more as a float, and refuses NaN,
-    Infinity, numbers beyond a double and lone surrogates, which the standard
-    library reads: a text whose reading holds a float (import lines hold none),
-    and every malformed one (for its message), goes to the standard library.
-    """
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-    # orjson reads only strings, integers, floats, booleans, null, lists and objects:
-    # plain unless it read a float.
-    return value if is_plain(value) else json.loads(text)
-
-
 def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
     """Walk a JSON array element by element, so each fact keeps the line it starts on."""
-    decoder = json.JSONDecoder()
     index = text.index("[") + 1
     expect_value = True
     while True:
@@ -122,7 +98,9 @@ def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
         if index >= len(text):
             raise _json_error(name, text, index, "unterminated array")
         char = text[index]
-        if char == "]" and (expect_value is False or text[:index].rstrip().endswith("[")):
+        if char == "]" and (
+            expect_value is False or text[:index].rstrip(json_input.JSON_SPACE).endswith("[")
+        ):
             if _skip_space(text, index + 1) < len(text):
                 raise _json_error(name, text, index + 1, "extra data after the array")
             return
@@ -132,17 +110,21 @@ def _array_objects(name: str, text: str) -> Iterator[tuple[int, Any]]:
             continue
         if not expect_value:
             raise _json_error(name, text, index, "expected ',' or ']'")
+        line = text.count("\n", 0, index) + 1
         try:
-            value, end = decoder.raw_decode(text, index)
-        except json.JSONDecodeError as error:
-            raise _json_error(name, text, error.pos, error.msg) from None
-        yield text.count("\n", 0, index) + 1, value
+            value, end = json_input.read_at(text, index)
+        except JsonInputError as error:
+            raise ImportFileError(name, error.line or line, error.field, error.message) from None
+        if end - index > json_input.MAX_LINE_CHARS:
+            message = f"an object longer than {json_input.MAX_LINE_CHARS:,} characters"
+            raise ImportFileError(name, line, "", message)
+        yield line, value
         index = end
         expect_value = False
 
 
 def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
+    while index < len(text) and text[index] in json_input.JSON_SPACE:
         index += 1
     return index
 

@@ -17,7 +17,8 @@ from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text
 from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
 from stanceline.errors import FieldError, InvalidDateError, UnknownActorError
 
-FactId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+FACT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+FactId = Annotated[str, StringConstraints(pattern=FACT_ID_PATTERN)]
 
 
 class FactInput(BaseModel):
@@ -114,24 +115,6 @@ def validate_fact(raw: Any, catalogue: ActorCatalogue) -> ValidFact:
     except ValidationError as error:
         raise _first_error(error) from None
     return _checked(fact, catalogue)
-
-
-def validate_fact_text(text: str, catalogue: ActorCatalogue) -> ValidFact | None:
-    """`validate_fact(json.loads(text))` for a line that is a valid fact, read in one pass.
-
-    pydantic reads and checks the JSON together, about twice as fast; any other line
-    (a change, malformed JSON, an invalid fact) gives None, and the caller reads it
-    the long way, for its exact error. A law in tests/unit/test_loading.py holds the
-    two equal.
-    """
-    try:
-        fact = FactInput.model_validate_json(text)
-    except ValidationError:
-        return None
-    try:
-        return _checked(fact, catalogue)
-    except FieldError:
-        return None
 
 
 def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from stanceline.application import json_input
 from stanceline.application.loading import count_objects
 from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import ChangeInput, import_schema
@@ -132,7 +132,7 @@ def rebuild() -> None:
 )
 def export(out: str | None) -> None:
     """Print every fact as import-format JSON Lines, in recording order."""
-    lines = (json.dumps(fact, ensure_ascii=False) + "\n" for fact in _app().export())
+    lines = (json_input.json_line(fact) + "\n" for fact in _app().export())
     if out is None:
         for line in lines:
             click.echo(line, nl=False)

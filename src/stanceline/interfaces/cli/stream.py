@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from stanceline.application import Stanceline
+from stanceline.application import Stanceline, json_input
 from stanceline.config import STORE_ENV, store_url
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.facts import FactKind
@@ -38,7 +37,7 @@ def events(
         _follow(app.subscribe(after, actor=actor, kind=kind), limit)
         return
     for _, event in app.read_events(after, limit or 1_000_000_000, actor=actor, kind=kind):
-        click.echo(json.dumps(event, ensure_ascii=False))
+        click.echo(json_input.json_line(event))
 
 
 @cli.command()
@@ -57,7 +56,7 @@ def changes(after: int, limit: int | None, follow: bool) -> None:
         _follow(app.subscribe_changes(after), limit)
         return
     for _, change in app.stance_changes(after, limit or 1_000_000_000):
-        click.echo(json.dumps(change, ensure_ascii=False))
+        click.echo(json_input.json_line(change))
 
 
 def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> None:
@@ -66,7 +65,7 @@ def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> No
     try:
         with subscription:
             for _, item in subscription:
-                click.echo(json.dumps(item, ensure_ascii=False))
+                click.echo(json_input.json_line(item))
                 printed += 1
                 if limit is not None and printed >= limit:
                     return

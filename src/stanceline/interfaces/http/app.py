@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from stanceline.application import Stanceline
 from stanceline.config import STORE_ENV
@@ -33,6 +34,7 @@ from stanceline.interfaces.http.deps import Settings
 from stanceline.interfaces.http.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
+    _on_client_gone,
     _on_http_error,
     _on_problem,
     _on_stanceline_error,
@@ -40,6 +42,7 @@ from stanceline.interfaces.http.problems import (
     _on_unexpected,
     _on_validation_error,
 )
+from stanceline.interfaces.http.writes import Correction, Reason
 
 MAX_BODY_SIZE = 10 * 1024 * 1024
 HEARTBEAT_SECONDS = 15.0
@@ -68,7 +71,7 @@ def _openapi(api: FastAPI) -> Callable[[], dict[str, Any]]:
                 tags=api.openapi_tags,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (Problem, FactInput):
+            for model in (Problem, FactInput, Correction, Reason):
                 found = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(found.pop("$defs", {}))
                 components[model.__name__] = found
@@ -143,6 +146,7 @@ def create_app(
     api.add_exception_handler(RequestValidationError, _on_validation_error)
     api.add_exception_handler(HTTPException, _on_http_error)
     api.add_exception_handler(PersistenceError, _on_store_error)
+    api.add_exception_handler(ClientDisconnect, _on_client_gone)
     api.add_exception_handler(Exception, _on_unexpected)
     api.include_router(reads.router)
     api.include_router(feed.router)

@@ -180,6 +180,11 @@ async def _on_store_error(request: Request, error: Exception) -> Response:
     return problem_response(problem, _instance(request))
 
 
+async def _on_client_gone(request: Request, error: Exception) -> Response:
+    # The client left before its request was whole: nobody to answer, nothing to log.
+    return Response(status_code=400)
+
+
 async def _on_unexpected(request: Request, error: Exception) -> Response:
     # The server logs the traceback; the client learns only that it happened.
     problem = ProblemError(500, "internal", "Internal error", "an unexpected error occurred")

@@ -22,6 +22,7 @@ from stanceline.domain.knowledge import MAX_POSITION, parse_known_at
 from stanceline.errors import FieldIssue, InvalidDateError, InvalidKnownAtError
 from stanceline.interfaces.http.deps import INVALID, NOT_FOUND, Engine, _off_loop
 from stanceline.interfaces.http.problems import _usage, invalid
+from stanceline.interfaces.http.writes import FactIdPath
 from stanceline.projections.explain import Explanation
 
 DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2}|today)$"
@@ -226,6 +227,6 @@ async def diff(
 
 
 @router.get("/facts/{fact_id}", response_model=FactReport, responses=NOT_FOUND, tags=["reads"])
-async def fact(request: Request, engine: Engine, fact_id: str) -> FactReport:
+async def fact(request: Request, engine: Engine, fact_id: FactIdPath) -> FactReport:
     """A fact's whole life: recorded, corrected, retracted, with times, reasons and who."""
     return await _off_loop(request, lambda: engine.fact(fact_id))

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stanceline.application import Stanceline
+from stanceline.application import Stanceline, json_input
 from stanceline.application.loading import NumberedFact, parse_facts
 from stanceline.application.reports import FactVersionReport, LoadResult
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import FactChanged
 from stanceline.domain.facts import FactKind
-from stanceline.errors import ProblemError
+from stanceline.domain.intake import FACT_ID_PATTERN
+from stanceline.errors import FieldIssue, JsonInputError, ProblemError
 from stanceline.interfaces.http.auth import Writer
 from stanceline.interfaces.http.deps import INVALID, Engine, Responses, _off_loop
-from stanceline.interfaces.http.problems import _usage
+from stanceline.interfaces.http.problems import _message, _usage, invalid
 
 JSONL_MEDIA_TYPES = ("application/x-ndjson", "application/jsonl")
+FactIdPath = Annotated[str, Path(pattern=FACT_ID_PATTERN, description="The fact's id.")]
 
 
 # Writes
@@ -84,20 +85,52 @@ async def _read_body(request: Request) -> bytes:
 
 def _decode(body: bytes) -> str:
     try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _usage("body", f"not UTF-8: {error.reason}") from None
+        return json_input.decode(body)
+    except JsonInputError as error:
+        raise _usage("body", f"line {error.line}: {error.message}") from None
+
+
+def _json_object(body: bytes, what: str) -> dict[str, Any]:
+    """The body as one JSON object, read by the one JSON reader (422 or 413 when it is not)."""
+    try:
+        raw = json_input.read(_decode(body))
+    except JsonInputError as error:
+        if "longer than" in error.message:
+            raise ProblemError(413, "too-large", "Request body too large", error.message) from None
+        raise _usage(error.field or "body", error.message) from None
+    if not isinstance(raw, dict):
+        raise _usage("body", f"expected {what} as a JSON object")
+    return raw
 
 
 def _one_fact(body: bytes) -> dict[str, Any]:
+    return _json_object(body, "one fact (send a batch as JSON Lines)")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def _change_body(request: Request, model: type[M]) -> M:
+    """A change endpoint's body: read as a fact's is, then checked against its model."""
+    raw = _json_object(await _read_body(request), "the change")
     try:
-        raw = json.loads(_decode(body))
-    except json.JSONDecodeError as error:
-        message = f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        raise _usage("body", message) from None
-    if not isinstance(raw, dict):
-        raise _usage("body", "expected one fact as a JSON object (send a batch as JSON Lines)")
-    return raw
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise invalid(
+            [
+                FieldIssue(field=".".join(map(str, e["loc"])) or "body", message=_message(e))
+                for e in error.errors()
+            ]
+        ) from None
+
+
+def _change_body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+        },
+    }
 
 
 def _batch(body: bytes, catalogue: ActorCatalogue) -> list[NumberedFact]:
@@ -158,17 +191,14 @@ async def record_facts(
     status_code=201,
     response_model=ChangeRecorded,
     responses=CHANGE_ERRORS,
+    openapi_extra={"requestBody": _change_body_schema(Correction)},
     tags=["writes"],
 )
 async def correct(
-    request: Request,
-    response: Response,
-    engine: Engine,
-    by: Writer,
-    fact_id: str,
-    correction: Correction,
+    request: Request, response: Response, engine: Engine, by: Writer, fact_id: FactIdPath
 ) -> ChangeRecorded:
     """Correct a fact: the given fields replace its own; the original stays readable."""
+    correction = await _change_body(request, Correction)
     fields = correction.model_dump(
         mode="json", include={"kind", "date", "summary", "details"}, exclude_none=True
     )
@@ -186,12 +216,14 @@ async def correct(
     status_code=201,
     response_model=ChangeRecorded,
     responses=CHANGE_ERRORS,
+    openapi_extra={"requestBody": _change_body_schema(Reason)},
     tags=["writes"],
 )
 async def retract(
-    request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
+    request: Request, response: Response, engine: Engine, by: Writer, fact_id: FactIdPath
 ) -> ChangeRecorded:
     """Retract a fact: from now on it no longer counts."""
+    body = await _change_body(request, Reason)
 
     def change() -> ChangeRecorded:
         return _recorded(engine, engine.retract(fact_id, body.reason, by=by))
@@ -204,12 +236,14 @@ async def retract(
     status_code=201,
     response_model=ChangeRecorded,
     responses=CHANGE_ERRORS,
+    openapi_extra={"requestBody": _change_body_schema(Reason)},
     tags=["writes"],
 )
 async def reinstate(
-    request: Request, response: Response, engine: Engine, by: Writer, fact_id: str, body: Reason
+    request: Request, response: Response, engine: Engine, by: Writer, fact_id: FactIdPath
 ) -> ChangeRecorded:
     """Undo a retraction."""
+    body = await _change_body(request, Reason)
 
     def change() -> ChangeRecorded:
         return _recorded(engine, engine.reinstate(fact_id, body.reason, by=by))
