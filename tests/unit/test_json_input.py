@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 
 from stanceline.application import json_input
 from stanceline.application.json_input import MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS
-from stanceline.errors import JsonInputError
+from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.intake import ValidFact, is_change, validate_fact, validate_fact_text
+from stanceline.errors import FieldError, JsonInputError
+from tests.factories import fact
+from tests.strategies import import_lines
 
 # Every value the reader takes: any text (lone surrogates and line separators included),
 # integers within the limit, finite floats, objects with keys of their own.
@@ -130,3 +134,62 @@ def one_line_or_none(read: Any) -> bool:
 @given(text=st.text(alphabet='{}[]":,0123456789.-+eEtrufalsn \\\u2028x', max_size=80))
 def test_any_text_near_json_is_a_value_or_one_clear_error(text: str) -> None:
     assert one_line_or_none(lambda: json_input.read(text))
+
+
+FIELDS = ("kind", "actor", "date", "summary", "source", "details", "id", "corrects", "extra")
+CATALOGUE = ActorCatalogue.default()
+
+
+@st.composite
+def lines_near_facts(draw: st.DrawFn) -> str:
+    """Import lines: valid facts, and facts with a field changed, dropped, added or repeated."""
+    line: dict[str, Any] = draw(import_lines())
+    if draw(st.booleans()):
+        line["id"] = draw(st.sampled_from(["RUS-1", "bad id", "", "x" * 130]))
+    change = draw(st.sampled_from(["none", "set", "drop", "repeat", "repeat inside", "spaced"]))
+    field = draw(st.sampled_from(FIELDS))
+    if change == "set":
+        line[field] = draw(VALUES)
+    elif change == "drop":
+        line.pop(field, None)
+    text = json.dumps(line, ensure_ascii=draw(st.booleans()))
+    if change == "repeat" and text != "{}":  # an earlier value of the key
+        text = "{" + json.dumps(field) + ": " + json.dumps(draw(VALUES)) + ", " + text[1:]
+    elif change == "repeat inside" and '"source": {' in text:
+        text = text.replace('"source": {', '"source": {"title": "again", ', 1)
+    elif change == "spaced":
+        text = text.replace('":', '" :', 1)
+    return text
+
+
+def the_long_way(text: str) -> ValidFact | None:
+    """The reader, then validation: the fact, or None for any line that is not one."""
+    try:
+        raw = json_input.read(text)
+        return None if is_change(raw) else validate_fact(raw, CATALOGUE)
+    except (FieldError, JsonInputError):
+        return None
+
+
+@given(text=lines_near_facts())
+def test_law_a_fact_read_in_one_pass_is_the_fact_read_the_long_way(text: str) -> None:
+    quick = validate_fact_text(text, CATALOGUE)
+    # None sends the line the long way, whose answer (a fact, or the error shown) counts.
+    assert quick is None or quick == the_long_way(text)
+
+
+@given(line=import_lines())
+def test_a_valid_fact_line_is_read_in_one_pass(line: dict[str, Any]) -> None:
+    text = json.dumps(line)
+    assert validate_fact_text(text, CATALOGUE) == validate_fact(json.loads(text), CATALOGUE)
+
+
+def test_a_repeated_key_is_never_read_in_one_pass() -> None:
+    valid = json.dumps(fact())
+    for text in (
+        '{"kind": "assets_frozen", ' + valid[1:],
+        valid.replace('"source": {', '"source": {"title": "first", ', 1),
+        valid.replace('"kind":', '"kind" :', 1)[:-1] + ', "kind": "assets_frozen"}',
+    ):
+        assert validate_fact_text(text, CATALOGUE) is None
+        assert the_long_way(text) is None

@@ -14,6 +14,7 @@ from stanceline.domain.intake import (
     is_change,
     validate_change,
     validate_fact,
+    validate_fact_text,
 )
 from stanceline.errors import FieldError, ImportFileError, JsonInputError
 
@@ -66,6 +67,10 @@ def _items(
         return
     for number, written in json_input.lines(text):
         if not written.strip(json_input.JSON_SPACE):
+            continue
+        # Most lines are valid facts: read and checked in one pass; the rest the long way.
+        if fact := validate_fact_text(written, catalogue):
+            yield number, fact
             continue
         try:
             raw = json_input.read(written)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -74,22 +72,7 @@ VALUES: dict[Component, tuple[str, ...]] = {
     Component.ASSETS: ("not_frozen", "frozen"),
 }
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def whole_characters(text: Any) -> Any:
-    """`text`, if it holds no lone surrogate (half of a UTF-16 pair, "\\ud800" in JSON): text
-    that cannot be written as UTF-8, said plainly rather than as a failed string parse."""
-    if isinstance(text, str) and (found := _SURROGATE.search(text)):
-        raise ValueError(f"holds a lone surrogate (\\u{ord(found.group()):04x}), not a character")
-    return text
-
-
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-    BeforeValidator(whole_characters),
-]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 MeasureCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
@@ -103,12 +86,7 @@ class Source(BaseModel):
 
     title: Text
     publisher: Text | None = None
-    url: (
-        Annotated[
-            str, StringConstraints(pattern=r"^https?://\S+$"), BeforeValidator(whole_characters)
-        ]
-        | None
-    ) = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     published: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
     quote: Text | None = None
 
