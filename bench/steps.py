@@ -107,7 +107,7 @@ def save(args: dict[str, Any]) -> None:
     mapping and the insert, with no read model. Events per second, beside the load.
     """
     app = Stanceline(args["store"])
-    library = _LibraryApplication(env={**app.store.env, **SQLiteKind.env})
+    library = _LibraryApplication(env={**app.store.env, **SQLiteKind(app.store).env})
     lines = 0
     seconds = 0.0
     for path in args["files"]:

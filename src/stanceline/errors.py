@@ -92,6 +92,18 @@ class StoreConfigError(StancelineError, ValueError):
     """A store URL that stanceline cannot use."""
 
 
+class StoreDamagedError(StancelineError, OSError):
+    """A store that cannot be opened as one: not a database, truncated, malformed."""
+
+
+class StoreReadOnlyError(StancelineError, PermissionError):
+    """A write asked of a store this process can only read (its file or folder is read-only)."""
+
+
+class StoreUnavailableError(StancelineError, ConnectionError):
+    """A store whose server refuses the connection (refused, no such database or role)."""
+
+
 class StoredEventError(StancelineError, ValueError):
     """A stored event that cannot be read back (unknown topic or invalid state)."""
 

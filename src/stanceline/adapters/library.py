@@ -216,6 +216,19 @@ def sqlite_after_each_write(
     pool._create_connection = create_connection
 
 
+def sqlite_as_it_is(datastore: SQLiteDatastore) -> None:
+    """Open a read-only store's connections as they are, without asking for WAL mode.
+
+    Why: the pool switches every file database into WAL mode on its first connection,
+    a write that a read-only file refuses ("attempt to write a readonly database").
+    Touch: sets the pool's `is_journal_mode_wal`, which it checks before switching.
+    Upgrade: check _create_connection's journal-mode step. Call before the first
+    connection opens.
+    """
+    pool: Any = datastore.pool
+    pool.is_journal_mode_wal = True
+
+
 @contextmanager
 def sqlite_read_at_once(datastore: SQLiteDatastore) -> Iterator[SQLiteCursor | None]:
     """A read transaction on a pooled connection free now, else None (for an event loop).

@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -28,7 +28,7 @@ from stanceline.adapters.sqlite_store import SQLiteKind
 from stanceline.config import POSTGRES, StoreConfig
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.recording import NewFact
-from stanceline.errors import StoreConfigError
+from stanceline.errors import StancelineError, StoreConfigError
 from stanceline.projections.dialect import Dialect
 from stanceline.projections.index import INDEX_FORMAT
 from stanceline.projections.model import ReadModel
@@ -56,7 +56,8 @@ class StoreKind(Protocol):
     name: str
     poll_interval: float  # how long a follower waits between reads when nothing wakes it
     consecutive: bool  # whether positions are 1, 2, 3, ... with no gap
-    env: ClassVar[Mapping[str, str]]  # eventsourcing settings of its own
+    env: Mapping[str, str]  # eventsourcing settings of its own
+    read_only: bool  # whether this process can only read it
 
     def prepare(self, factory: InfrastructureFactory[Any]) -> None: ...
     def dialect(self, recorder: ApplicationRecorder, tracking: TrackingRecorder) -> Dialect: ...
@@ -65,6 +66,7 @@ class StoreKind(Protocol):
         self, recorder: ApplicationRecorder, ring: Callable[[], None]
     ) -> Listener | None: ...
     def copying(self, recorder: ApplicationRecorder) -> AbstractContextManager[Any]: ...
+    def refusal(self, error: BaseException) -> StancelineError | None: ...
     def close(self) -> None: ...
 
 
@@ -100,9 +102,12 @@ class EventLog:
             tracking = self.factory.tracking_recorder()
             self.view = ReadModel(kind.dialect(self.recorder, tracking))
             old = self.view.open()
-        except BaseException:
+        except BaseException as error:
             self.close()  # no connection or thread outlives a failed opening
-            raise
+            said = self.kind.refusal(error)
+            if said is None:
+                raise
+            raise said from None
         if old is not None:
             written = f"in format {old}" if old else "before index formats were recorded"
             log.warning(
@@ -121,6 +126,11 @@ class EventLog:
     @property
     def consecutive(self) -> bool:
         return self.kind.consecutive
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this process can only read the store."""
+        return self.kind.read_only
 
     def put(self, events: Sequence[NewFact | DomainEvent]) -> dict[int, NewFact | DomainEvent]:
         """Store events in one transaction; each by the position it was given.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, ClassVar
+from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
@@ -31,6 +32,7 @@ from stanceline.adapters import library
 from stanceline.adapters.postgres_listener import NotifyListener, listener_for
 from stanceline.adapters.postgres_readmodel import PostgresDialect
 from stanceline.config import APPLICATION_NAME_KEY, StoreConfig
+from stanceline.errors import StancelineError, StoreUnavailableError
 from stanceline.projections.dialect import Dialect
 
 # Event state sent in one INSERT statement: a large load is several statements, one transaction.
@@ -50,14 +52,21 @@ class PostgresKind:
     consecutive = False
     # The tables are made by the read model's dialect (library.postgres_create_tables),
     # only when one is missing, never by the library on each start.
-    env: ClassVar[Mapping[str, str]] = {"CREATE_TABLE": "n"}
+    read_only = False  # a role that may not write is refused when the store opens
 
     def __init__(self, config: StoreConfig) -> None:
         self.application_name = config.env[APPLICATION_NAME_KEY]
+        self.env: Mapping[str, str] = {"CREATE_TABLE": "n"}
+        self.config = config
 
     def prepare(self, factory: InfrastructureFactory[Any]) -> None:
-        """Before the first connection opens: name the pool's connections, renew it on a drop."""
+        """Before the first connection opens: name the pool's connections, renew it on a drop.
+
+        One connection is tried first, alone: the pool, refused, would try again until its
+        timeout and then say only that it got none; this says why, at once.
+        """
         assert isinstance(factory, PostgresFactory)
+        _try_connecting(self.config)
         pool = factory.datastore.pool
 
         def renew() -> None:
@@ -92,6 +101,10 @@ class PostgresKind:
     def copying(self, recorder: ApplicationRecorder) -> AbstractContextManager[PostgresCopy]:
         assert isinstance(recorder, PostgresApplicationRecorder)
         return _copying(recorder)
+
+    def refusal(self, error: BaseException) -> StancelineError | None:
+        """What went wrong opening the store (None: nothing it can say more of)."""
+        return error if isinstance(error, StancelineError) else None
 
     def close(self) -> None:
         """Nothing of its own to stop: the listener is the log's."""
@@ -167,3 +180,26 @@ def _chunks(events: Sequence[StoredEvent], size: int) -> Iterator[Sequence[Store
         total += len(event.state)
     if start < len(events):
         yield events[start:]
+
+
+def _try_connecting(config: StoreConfig) -> None:
+    """Connect once, as the store's settings say; StoreUnavailableError saying why it fails."""
+    env = config.env
+    try:
+        psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=max(1, int(env["POSTGRES_CONNECT_TIMEOUT"])),
+            application_name=env[APPLICATION_NAME_KEY],
+        ).close()
+    except psycopg.OperationalError as error:
+        lines = [" ".join(line.split()) for line in str(error).splitlines() if line.strip()]
+        # "connection failed: connection to server at ..., port N failed: WHY", then a hint.
+        cause = lines[0].rsplit(" failed: ", 1)[-1] if lines else type(error).__name__
+        hint = f" ({lines[1][0].lower()}{lines[1][1:]})" if len(lines) > 1 else ""
+        raise StoreUnavailableError(
+            f"store {config.description} refuses the connection: {cause}{hint}"
+        ) from None

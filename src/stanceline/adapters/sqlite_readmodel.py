@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Persiste
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from stanceline.adapters import library
-from stanceline.errors import LockBusyError
+from stanceline.errors import LockBusyError, StoreReadOnlyError
 from stanceline.projections.dialect import UPSTREAM, Dialect
 from stanceline.projections.model import TABLES
 
@@ -28,9 +28,12 @@ class SQLiteDialect(Dialect):
 
     POSITIONAL = "?"
 
-    def __init__(self, datastore: SQLiteDatastore, tracking: SQLiteTrackingRecorder) -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore, tracking: SQLiteTrackingRecorder, *, read_only: bool
+    ) -> None:
         super().__init__(datastore)
         self.tracking = tracking
+        self.read_only = read_only
 
     def sql(self, statement: str) -> str:
         # SQLite reads `:name` parameters as they are.
@@ -67,6 +70,13 @@ class SQLiteDialect(Dialect):
         waiting, to upgrade a reader whose snapshot another writer has moved
         past ("database is locked"); taking the lock first waits its turn.
         """
+        if self.read_only and not wait:
+            # An answer that would need a write (a stale actor's segments) is made without.
+            raise LockBusyError("the store is read-only")
+        if self.read_only:
+            raise StoreReadOnlyError(
+                "the store is read-only here (its file or its folder cannot be written)"
+            )
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
             if not wait:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     Notification,
+    PersistenceError,
     StoredEvent,
     TrackingRecorder,
 )
@@ -26,6 +31,7 @@ from stanceline.adapters import library
 from stanceline.adapters.sqlite_checkpoint import Checkpointer
 from stanceline.adapters.sqlite_readmodel import SQLiteDialect
 from stanceline.config import StoreConfig
+from stanceline.errors import StancelineError, StoreDamagedError, StoreReadOnlyError
 from stanceline.projections.dialect import Dialect
 
 # SQLite cannot push: writes by other processes are seen at a follower's next poll.
@@ -39,17 +45,30 @@ class SQLiteKind:
     poll_interval = POLL_SECONDS
     # Rows are numbered 1, 2, ... and a rolled-back insert leaves no hole.
     consecutive = True
-    env: ClassVar[Mapping[str, str]] = {
-        "APPLICATION_RECORDER_TOPIC": get_topic(library.SQLiteEventsRecorder)
-    }
 
     def __init__(self, config: StoreConfig) -> None:
         self.checkpointer: Checkpointer | None = None
         self._dialect: SQLiteDialect | None = None
+        self.description = config.description
+        path = Path(config.env["SQLITE_DBNAME"])
+        self.env: Mapping[str, str] = {
+            "APPLICATION_RECORDER_TOPIC": get_topic(library.SQLiteEventsRecorder)
+        }
+        # A store this process cannot write (its file, or the folder its write-ahead log
+        # goes in) is read as it is, read-only: SQLite would otherwise try to make its log.
+        self.read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        )
+        if self.read_only:
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+            self.env = {**self.env, "SQLITE_DBNAME": uri}
 
     def prepare(self, factory: InfrastructureFactory[Any]) -> None:
         """Before the first connection opens: hand the WAL's checkpoints to a thread."""
         assert isinstance(factory, SQLiteFactory)
+        if self.read_only:
+            library.sqlite_as_it_is(factory.datastore)
+            return
         found = _file(factory.datastore)
         if found is None:
             return  # an in-memory database has no log
@@ -60,7 +79,7 @@ class SQLiteKind:
 
     def dialect(self, recorder: ApplicationRecorder, tracking: TrackingRecorder) -> Dialect:
         assert isinstance(tracking, SQLiteTrackingRecorder)
-        self._dialect = SQLiteDialect(tracking.datastore, tracking)
+        self._dialect = SQLiteDialect(tracking.datastore, tracking, read_only=self.read_only)
         return self._dialect
 
     def insert(self, recorder: ApplicationRecorder, events: Sequence[StoredEvent]) -> list[int]:
@@ -80,6 +99,27 @@ class SQLiteKind:
         assert self._dialect is not None  # made when the store was opened
         with self._dialect.writing() as cursor:
             yield SQLiteCopy(recorder, cursor)
+
+    def refusal(self, error: BaseException) -> StancelineError | None:
+        """What went wrong opening the store, said so that one knows what to do (None: not
+        the store's fault)."""
+        cause = error.__cause__ if isinstance(error, PersistenceError) else error
+        if not isinstance(cause, sqlite3.DatabaseError):
+            return None
+        said = str(cause)
+        if "not a database" in said or "malformed" in said:
+            return StoreDamagedError(
+                f"store {self.description} cannot be read: {said} (restore it from a backup; "
+                "nothing was written to it)"
+            )
+        if "readonly" in said:
+            return StoreReadOnlyError(f"store {self.description} is read-only here: {said}")
+        if "unable to open" in said:
+            return StoreDamagedError(
+                f"store {self.description} cannot be opened: {said} (name a file in a folder "
+                "this user can write)"
+            )
+        return None
 
     def close(self) -> None:
         """Wait for the last checkpoint."""

@@ -25,7 +25,13 @@ from stanceline.domain.intake import (
     validate_fact,
 )
 from stanceline.domain.lifecycle import FactState, fold
-from stanceline.errors import FieldError, ImportFileError, StoreBusyError, UnknownFactError
+from stanceline.errors import (
+    FieldError,
+    ImportFileError,
+    StoreBusyError,
+    StoreReadOnlyError,
+    UnknownFactError,
+)
 
 USER_ENV = "STANCELINE_USER"
 SAVE_RETRIES = 5
@@ -70,6 +76,7 @@ class Commands:
     ) -> LoadResult:
         """Record validated facts and changes in one transaction; what is stored is skipped."""
         by = by or default_recorder()
+        self._check_writable(origin)
         for _ in range(SAVE_RETRIES):
             self.read.catch_up()
             stored = self.read.view.hashes(
@@ -92,6 +99,7 @@ class Commands:
 
     def change_fact(self, request: ChangeRequest, *, by: str | None = None) -> FactChanged:
         """Correct, retract or reinstate one stored fact (FactStateError when not allowed)."""
+        self._check_writable(f"fact {request.fact_id!r}")
         for _ in range(SAVE_RETRIES):
             state = self.fact_state(request.fact_id)
             event = change_event(
@@ -134,6 +142,13 @@ class Commands:
         """Undo a retraction."""
         request = validate_change({"reinstates": fact_id, "reason": reason})
         return self.change_fact(request, by=by)
+
+    def _check_writable(self, what: str) -> None:
+        if self.log.read_only:
+            raise StoreReadOnlyError(
+                f"{what}: store {self.log.config.description} is read-only here (its file or "
+                "its folder cannot be written): nothing was recorded"
+            )
 
     def fact_state(self, fact_id: str) -> FactState:
         """A fact as its own stream says it is now (UnknownFactError when absent)."""

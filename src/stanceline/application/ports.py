@@ -39,6 +39,10 @@ class Log(Protocol):
         """Whether positions run 1, 2, 3, ... with no gap (SQLite), or may skip (PostgreSQL)."""
 
     @property
+    def read_only(self) -> bool:
+        """Whether this process can only read the store."""
+
+    @property
     def wakeup(self) -> Wakeup:
         """Rung when new events may be stored."""
 

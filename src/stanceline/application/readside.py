@@ -18,7 +18,7 @@ from stanceline.domain.events import DomainEvent
 from stanceline.domain.knowledge import Knowledge, parse_known_at
 from stanceline.domain.recording import NewFact
 from stanceline.domain.stance import Occurrence
-from stanceline.errors import ProjectionError, UnknownActorError
+from stanceline.errors import ProjectionError, StoreReadOnlyError, UnknownActorError
 
 Saved = Mapping[int, NewFact | DomainEvent]
 NO_EVENTS: Saved = MappingProxyType({})
@@ -36,7 +36,14 @@ class ReadSide:
     @cached_property
     def source(self) -> str:
         """The CloudEvents `source` of this store: stable for the store's life."""
-        return f"urn:stanceline:store:{self.view.store_id()}"
+        try:
+            return f"urn:stanceline:store:{self.view.store_id()}"
+        except StoreReadOnlyError:
+            raise StoreReadOnlyError(
+                f"store {self.log.config.description} is read-only here and has no id yet, "
+                "which its events need as their source: it is made the first time they are "
+                "read where the store can be written"
+            ) from None
 
     def catch_up(self, saved: Saved = NO_EVENTS) -> int:
         """Bring the read model up to the end of the log; return its position.
@@ -49,6 +56,12 @@ class ReadSide:
         head, position = self.view.behind()
         if head <= position:
             return position  # the common case, in one round trip
+        if self.log.read_only:
+            raise StoreReadOnlyError(
+                f"store {self.log.config.description} is read-only here, and its read model "
+                f"holds the log to position {position} of {head}: open it once where it can "
+                "be written, so that the rest is projected"
+            )
         if len(saved) == head - position and all(
             at in saved for at in range(position + 1, head + 1)
         ):

@@ -117,6 +117,8 @@ class ReadModel:
 
     def store_id(self) -> str:
         """This store's id, made on first use and kept."""
+        if (found := self.stored_id()) is not None:
+            return found
         # Its own lock: making the id never waits for a projector, nor a projector for it.
         with self.dialect.writing("store") as c:
             self.dialect.run(c, "SELECT id FROM {store}")
