@@ -14,6 +14,7 @@ from stanceline.adapters.library import PydanticMapper
 from stanceline.application import Stanceline
 from stanceline.application.verify import VerifyReport, head_digest_line, verify
 from stanceline.domain.events import FactRecorded
+from stanceline.domain.seals import Sealed, seal_digest
 from stanceline.errors import ExpectError
 from tests.factories import fact
 from tests.integration.conftest import FIXTURES, AppFactory, FileWriter
@@ -70,6 +71,20 @@ def rechain_summary(path: Path, position: int, summary: str) -> None:
     forged = event.model_copy(update={"summary": summary}).chained("")
     stored = PydanticMapper().to_stored_event(forged)
     tamper(path, "UPDATE stored_events SET state = ? WHERE rowid = ?", stored.state, position)
+
+
+def reseal(path: Path) -> None:
+    """Seal the whole log again as one transaction, as a forger who knows how would."""
+    with closing(sqlite3.connect(path)) as db, db:
+        rows = db.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"
+        ).fetchall()
+        db.execute("DELETE FROM stanceline_seals")
+        db.execute(
+            "INSERT INTO stanceline_seals (number, events, digest, earlier) VALUES (1, ?, ?, 0)",
+            (len(rows), seal_digest("", (Sealed(*row) for row in rows))),
+        )
 
 
 def verified(make_app: AppFactory, expect: str | None = None) -> VerifyReport:
@@ -181,8 +196,20 @@ def test_a_deleted_middle_row_is_named(store: Path, make_app: AppFactory) -> Non
     assert (report.count, report.position) == (6, 6)
 
 
-def test_a_deletion_hidden_by_renumbering_shows_as_a_version_gap(
-    make_app: AppFactory, write_file: FileWriter, tmp_path: Path
+@pytest.mark.parametrize(
+    ("sealed", "problem"),
+    [
+        (True, "position 1 does not match seal 1: an event was deleted, inserted or moved"),
+        # A store made before seals: the chains alone find it.
+        (
+            False,
+            "position 2 (fact first v2): version gap: expected v1 "
+            "(an event of this fact was deleted or moved)",
+        ),
+    ],
+)
+def test_a_deletion_hidden_by_renumbering_is_found(
+    make_app: AppFactory, write_file: FileWriter, tmp_path: Path, sealed: bool, problem: str
 ) -> None:
     path = tmp_path / "s.db"
     with Stanceline(f"sqlite:///{path}") as app:
@@ -190,6 +217,8 @@ def test_a_deletion_hidden_by_renumbering_shows_as_a_version_gap(
         app.record_fact(fact(id="other", summary="Other"))
         correction = {"corrects": "first", "reason": "wrong day", "date": "2024-05-02"}
         assert app.load_file(write_file("fix.jsonl", [correction])).recorded == 1
+    if not sealed:
+        tamper(path, "DELETE FROM stanceline_seals")
     # Delete the fact's first event, then close the hole the deletion left in the positions.
     tamper(path, "DELETE FROM stored_events WHERE rowid = 1")
     tamper(path, "UPDATE stored_events SET rowid = rowid + 1000")
@@ -198,10 +227,7 @@ def test_a_deletion_hidden_by_renumbering_shows_as_a_version_gap(
     report = verified(make_app)
 
     assert not report.ok
-    assert report.problem == (
-        "position 2 (fact first v2): version gap: expected v1 "
-        "(an event of this fact was deleted or moved)"
-    )
+    assert report.problem == problem
 
 
 @pytest.mark.parametrize(
@@ -232,11 +258,13 @@ def test_a_rechained_edit_passes_alone_but_not_against_the_kept_digest(
     with Stanceline(f"sqlite:///{store}") as app:
         kept = head_digest_line(verify(app))
     rechain_summary(store, 9, "A forged summary")
+    assert not verified(make_app).ok  # the log's seal no longer holds
+    reseal(store)
 
     alone = verified(make_app)
     against = verified(make_app, expect=kept)
 
-    assert alone.ok  # every chain is self-consistent again
+    assert alone.ok  # every chain and seal is self-consistent again
     assert not against.ok
     assert against.problem == "the log up to position 14 does not produce the expected digest"
     assert against.digest == ""
@@ -253,6 +281,7 @@ def test_a_kept_digest_older_than_the_forgery_still_holds(
         app.record_fact(fact(summary="Statement 3"))
         late = head_digest_line(verify(app))
     rechain_summary(path, 4, "A forged statement")
+    reseal(path)
 
     assert verified(make_app, expect=early).ok
     assert not verified(make_app, expect=late).ok
@@ -262,6 +291,10 @@ def test_a_shortened_log_is_caught_by_the_kept_digest(store: Path, make_app: App
     with Stanceline(f"sqlite:///{store}") as app:
         kept = head_digest_line(verify(app))
     tamper(store, "DELETE FROM stored_events WHERE rowid = 14")
+    assert verified(make_app).problem == (
+        "the log ends inside seal 1: 1 of its events are missing (deleted)"
+    )
+    reseal(store)
 
     alone = verified(make_app)
     against = verified(make_app, expect=kept)
@@ -278,6 +311,7 @@ def test_a_cut_log_that_grew_again_is_caught_by_the_kept_digest(
     with Stanceline(f"sqlite:///{store}") as app:
         kept = head_digest_line(verify(app))
     tamper(store, "DELETE FROM stored_events WHERE rowid = 14")
+    reseal(store)
     app = make_app()
     app.record_fact(fact(summary="Recorded after the cut"))  # takes position 14 again
 

@@ -2,10 +2,10 @@
 
 Everything else uses the library's public API: factories, recorders'
 select_notifications/insert_events/max_notification_id, datastores'
-transaction() and get_connection(), the event store's get(). Each touch here
-says why it is needed and what an upgrade must check. Written against
-eventsourcing 9.5.6 (pyproject.toml pins it); tests/integration
-runs every touch on both stores.
+transaction() and get_connection(), the event store's get(). Each touch here says why
+it is needed and what an upgrade must check. Written against eventsourcing 9.5.6
+(pyproject.toml pins it); tests/integration runs every touch on both stores. Every
+insert here seals its events (adapters/seals.py) before its transaction commits.
 
 PostgreSQL's touches import psycopg inside the function: a SQLite store never
 loads it (about 150 ms a command).
@@ -40,6 +40,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 
+from stanceline.adapters import seals
 from stanceline.domain.events import DomainEvent, load_event
 
 if TYPE_CHECKING:
@@ -147,9 +148,9 @@ class SQLiteEventsRecorder(SQLiteApplicationRecorder):
     """SQLite's application recorder, with a transaction's events inserted in one statement.
 
     Why: the library inserts events one statement each, to read each one's rowid (its
-    position). In one write transaction SQLite gives the rows of one statement
-    consecutive rowids after the largest, so one `executemany` and the last rowid give
-    every position: about a microsecond less an event. Touch: overrides the private
+    position). In one write transaction SQLite gives one statement's rows consecutive
+    rowids after the largest: one `executemany` and the last rowid give every position,
+    about a microsecond less an event; then the seal. Touch: overrides the private
     `_insert_events(cursor, stored_events)` and reads `insert_events_statement`.
     Upgrade: check that insert_events still calls `_insert_events` inside its write
     transaction and returns what it returns; tests/integration/test_store_sqlite.py
@@ -175,6 +176,7 @@ class SQLiteEventsRecorder(SQLiteApplicationRecorder):
         )
         c.execute("SELECT last_insert_rowid()")
         last = int(c.fetchone()[0])
+        seals.sqlite_seal(c, self.events_table_name, stored_events)
         return list(range(last - len(stored_events) + 1, last + 1))
 
 
@@ -330,17 +332,13 @@ def postgres_insert(
     server wait for each other for ever (seen with 25,000 facts in one load). Each chunk
     is one plain INSERT, sent whole before the wait. Touch: `construct_pg_stored_event`,
     `insert_events_statement`, `_lock_table(cursor)` and `_notify_channel(cursor)`.
-    Upgrade: compare with PostgresApplicationRecorder.insert_events (the lock, then the
-    NOTIFY, then the inserts, in one transaction).
+    Upgrade: compare with PostgresApplicationRecorder.insert_events (the lock, the NOTIFY,
+    the inserts, in one transaction).
     """
     # Made before the transaction: the table lock is held for the statements alone.
+    make = recorder.construct_pg_stored_event
     rows = [
-        [
-            recorder.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
-            for e in chunk
-        ]
+        [make(e.originator_id, e.originator_version, e.topic, e.state) for e in chunk]
         for chunk in chunks
     ]
     ids: list[int] = []
@@ -350,6 +348,7 @@ def postgres_insert(
         for chunk in rows:
             curs.execute(recorder.insert_events_statement, (chunk,))
             ids.extend(row["notification_id"] for row in curs.fetchall())
+        seals.postgres_seal(recorder, curs, [e for chunk in chunks for e in chunk])
     return ids
 
 
@@ -364,7 +363,9 @@ def postgres_insert_run(
     """Insert in the caller's transaction; the positions (private `_insert_stored_events`,
     whose statement returns each row's notification_id: an upgrade must check it still does)."""
     recorder._insert_stored_events(cursor, run)
-    return [int(row["notification_id"]) for row in cursor.fetchall()]
+    ids = [int(row["notification_id"]) for row in cursor.fetchall()]
+    seals.postgres_seal(recorder, cursor, run)
+    return ids
 
 
 def postgres_pool_renews(

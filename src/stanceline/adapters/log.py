@@ -23,11 +23,13 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, TopicError
 
+from stanceline.adapters import seals
 from stanceline.adapters.library import OrjsonTranscoder, PydanticMapper
 from stanceline.adapters.sqlite_store import SQLiteKind
 from stanceline.config import POSTGRES, StoreConfig
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.recording import NewFact
+from stanceline.domain.seals import Seal
 from stanceline.errors import StancelineError, StoreConfigError
 from stanceline.projections.dialect import Dialect
 from stanceline.projections.index import INDEX_FORMAT
@@ -171,6 +173,14 @@ class EventLog:
     def head(self) -> int:
         """The log's last position (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def seals(self, after: int, limit: int) -> Sequence[Seal]:
+        """Up to `limit` of the log's seals numbered after `after`, in order."""
+        return seals.read(self.view.dialect, after, limit)
+
+    def last_seal(self) -> int:
+        """The last seal's number (0 when there is none)."""
+        return seals.last(self.view.dialect)
 
     def copying(self) -> AbstractContextManager[Any]:
         """One write transaction filling this (empty) log, for a migration (ports.Copy)."""

@@ -40,12 +40,23 @@ class SQLiteDialect(Dialect):
         return statement.format(**_TABLES)
 
     def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
+        # Read-only, nothing can be made: a table an earlier release did not make (the
+        # seals') is read as empty (has_table).
+        if self.read_only:
+            return
         # A deferred transaction, as the library makes its own tables in: opening a store
         # never waits for a writer when there is nothing to make.
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
                 c.execute(self.sql(statement))
             made(c)
+
+    def has_table(self, key: str) -> bool:
+        with self.reading() as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLES[key],)
+            )
+            return c.fetchone() is not None
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(UPSTREAM) or 0

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from stanceline.application.app import Stanceline
-from stanceline.application.verify import ChainWalk, VerifyReport, head_digest_line, verify
+from stanceline.application.verify import (
+    ChainWalk,
+    SealWalk,
+    VerifyReport,
+    head_digest_line,
+    verify,
+)
 from stanceline.errors import MigrationError, StoreNotEmptyError
 
 COPY_BATCH = 1000
@@ -69,6 +75,8 @@ def migrate(
     if positions_file is not None and not positions_file.parent.is_dir():
         raise MigrationError(f"positions file {positions_file}: its folder does not exist")
     _check_empty(target, target.log.head())
+    # Before the head is read: every seal known now covers events up to it.
+    seals = SealWalk(source.log, batch)
     through = source.log.head()
     if through == 0:
         raise MigrationError(f"source store {source.store.description} holds no events")
@@ -76,7 +84,7 @@ def migrate(
     # the copy would name itself and the source, named later, would differ from it.
     store_id = source.view.store_id() if keep_store_id else None
     with _PositionsLog(positions_file) as positions:
-        copied = _copy(source, target, through, store_id, positions, progress, stage, batch)
+        copied = _copy(source, target, through, seals, store_id, positions, progress, stage, batch)
     _say(stage, "building the read model")
     target.catch_up()
     _say(stage, "verifying the copy")
@@ -102,6 +110,7 @@ def _copy(
     source: Stanceline,
     target: Stanceline,
     through: int,
+    seals: SealWalk,
     store_id: str | None,
     positions: _PositionsLog,
     progress: Progress | None,
@@ -116,13 +125,15 @@ def _copy(
         start = 1
         while page := source.log.notifications(start, batch, stop=through):
             for old, new in zip(page, copy.insert(page), strict=True):
-                problem = walk.step(replace(old, id=new))
+                problem = walk.step(replace(old, id=new)) or seals.step(old)
                 if problem is not None:
                     raise MigrationError(f"the source does not verify: {problem}; nothing copied")
                 positions.add(old.id, new)
             start = page[-1].id + 1
             if progress is not None:
                 progress(walk.count, through)
+        if problem := seals.check_end():
+            raise MigrationError(f"the source does not verify: {problem}; nothing copied")
         if store_id is not None:
             target.view.adopt_store_id(copy.cursor, store_id)
         positions.check_free()

@@ -43,6 +43,11 @@ class Dialect(ABC):
     def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
         """Make the tables of `statements` where missing, then call `made` in that transaction."""
 
+    def has_table(self, key: str) -> bool:
+        """Whether the table named by `key` (as in TABLES) is there: always, where every
+        opening makes the missing ones."""
+        return True
+
     @abstractmethod
     def position(self) -> int:
         """The last log position the read model holds (0 when none)."""

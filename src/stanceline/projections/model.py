@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -62,6 +62,12 @@ SCHEMA = (
     # The store's own id, the stable `source` of its CloudEvents (not part of the model:
     # a rebuild keeps it).
     ("stanceline_store", "CREATE TABLE IF NOT EXISTS {store} (id TEXT NOT NULL)"),
+    # The log's seals (domain/seals.py), written with the events: part of the record.
+    (
+        "stanceline_seals",
+        "CREATE TABLE IF NOT EXISTS {seals} (number BIGINT NOT NULL PRIMARY KEY, "
+        "events BIGINT NOT NULL, digest TEXT NOT NULL, earlier BIGINT)",
+    ),
 )
 # The names the statements give the tables.
 TABLES = {
@@ -70,6 +76,7 @@ TABLES = {
     "indexed": "stance_index",
     "format": "stance_index_format",
     "store": "stanceline_store",
+    "seals": "stanceline_seals",
 }
 
 
@@ -79,7 +86,13 @@ class ReadModel:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.datastore = dialect.datastore
-        self.index = SegmentIndex(dialect)
+        self.index = index = SegmentIndex(dialect)
+        # The temporal index's questions (index.py), asked of the read model.
+        self.answers_on = index.answers_on
+        self.answers_at_once = index.answers_at_once
+        self.world_on = index.world_on
+        self.stale_actors = index.stale_actors
+        self.refresh = index.refresh
         values = ", ".join([dialect.POSITIONAL] * len(NAMES))
         self._insert_statement = dialect.sql(
             f"INSERT INTO {{versions}} ({COLUMNS}) VALUES ({values})"
@@ -92,28 +105,6 @@ class ReadModel:
         """
         self.dialect.create_tables([statement for _, statement in SCHEMA], self.index.seed)
         return self.index.check_format()
-
-    # The temporal index's questions (index.py).
-
-    def answers_on(self, actor: str, on: date) -> dict[str, str] | None:
-        """One actor's answers on `on`, as currently known (SegmentIndex.answers_on)."""
-        return self.index.answers_on(actor, on)
-
-    def answers_at_once(self, actor: str, on: date) -> dict[str, str] | None:
-        """answers_on for a caller that must not wait (SegmentIndex.answers_at_once)."""
-        return self.index.answers_at_once(actor, on)
-
-    def world_on(self, on: date) -> list[tuple[str, dict[str, str] | None]]:
-        """Every actor's answers on `on` (SegmentIndex.world_on)."""
-        return self.index.world_on(on)
-
-    def stale_actors(self) -> list[str]:
-        """The actors whose segments are behind their facts."""
-        return self.index.stale_actors()
-
-    def refresh(self, actor: str, wait: bool = True) -> bool:
-        """Rebuild one actor's segments if they are behind its facts (SegmentIndex.refresh)."""
-        return self.index.refresh(actor, wait)
 
     def store_id(self) -> str:
         """This store's id, made on first use and kept."""
