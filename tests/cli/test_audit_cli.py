@@ -521,7 +521,9 @@ def test_verify_covers_the_change_events(seeded: Run) -> None:
     out = ok(seeded("verify"))
 
     assert out.splitlines()[0] == "OK: 17 events verified"
-    assert out.splitlines()[1].startswith("head digest: ")
+    # The fixtures in one transaction, then one for each change.
+    assert out.splitlines()[1] == "log order: sealed from position 1 (4 seals)"
+    assert out.splitlines()[2].startswith("head digest: ")
 
 
 def test_a_known_at_outside_the_calendar_is_no_traceback(seeded: Run) -> None:

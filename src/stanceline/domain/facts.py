@@ -72,7 +72,16 @@ VALUES: dict[Component, tuple[str, ...]] = {
     Component.ASSETS: ("not_frozen", "frozen"),
 }
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# A character Python's str.strip() keeps (what "not blank" means once stripped), in a
+# pattern JSON Schema's regular expressions read the same way; stated in the schema only.
+NOT_BLANK = r"[^\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+Published = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 MeasureCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
@@ -86,8 +95,8 @@ class Source(BaseModel):
 
     title: Text
     publisher: Text | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    published: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    url: Url | None = None
+    published: Published | None = None
     quote: Text | None = None
 
     @field_validator("published")

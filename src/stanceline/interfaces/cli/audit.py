@@ -107,5 +107,6 @@ def verify_command(expect: str | None) -> None:
         digest, _, position = expect.strip().rpartition("@")
         checked = f"; the log up to position {position} still produces {digest}"
     click.echo(f"OK: {render.plural(report.count, 'event')} verified{checked}")
-    click.echo(f"head digest: {head_digest_line(report)}")
+    # The head digest stays the last line: scripts keep it from there.
     click.echo(f"log order: {sealed_line(report)}")
+    click.echo(f"head digest: {head_digest_line(report)}")

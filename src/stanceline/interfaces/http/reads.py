@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -26,6 +26,17 @@ from stanceline.interfaces.http.writes import FactIdPath
 from stanceline.projections.explain import Explanation
 
 DAY_PATTERN = r"^(\d{4}-\d{2}-\d{2}|today)$"
+# What the schema says of a day and a known-at time: what the server accepts, as closely as
+# JSON Schema can say it (DAY_PATTERN is checked first; parse_day and parse_known_at after).
+DAY: dict[str, Any] = {"anyOf": [{"type": "string", "format": "date"}, {"const": "today"}]}
+KNOWN_AT: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+        # @N, N at most MAX_POSITION (2**53 - 1): up to 15 digits is always within it.
+        {"type": "string", "pattern": "^@(0|[1-9][0-9]{0,14})$"},
+    ]
+}
 
 
 def _day(value: str | None, name: str) -> date:
@@ -51,6 +62,7 @@ DayQuery = Annotated[
     str | None,
     Query(
         pattern=DAY_PATTERN,
+        json_schema_extra=DAY,
         description="The day to answer for, YYYY-MM-DD or 'today' (default: today, UTC).",
         examples=["2025-07-04"],
     ),
@@ -61,6 +73,7 @@ KnownAtQuery = Annotated[
         description="Answer as the engine would have at T: an ISO 8601 timestamp (UTC if no "
         "zone), a day (its end, UTC) or @N (every event at position N or before).",
         examples=["@10", "2025-07-05T12:00:00Z"],
+        json_schema_extra=KNOWN_AT,
     ),
 ]
 
@@ -148,12 +161,17 @@ async def timeline(
         Query(
             alias="from",
             pattern=DAY_PATTERN,
+            json_schema_extra=DAY,
             description="The first day drawn (default: the actor's first fact).",
         ),
     ] = None,
     to: Annotated[
         str | None,
-        Query(pattern=DAY_PATTERN, description="The last day drawn (default: today, UTC)."),
+        Query(
+            pattern=DAY_PATTERN,
+            json_schema_extra=DAY,
+            description="The last day drawn (default: today, UTC).",
+        ),
     ] = None,
     known_at: KnownAtQuery = None,
 ) -> TimelineReport:
@@ -192,14 +210,25 @@ async def diff(
     actor: Annotated[str | None, Query(description="One actor (or all=true).")] = None,
     all_actors: Annotated[bool, Query(alias="all", description="Every actor.")] = False,
     from_: Annotated[
-        str | None, Query(alias="from", pattern=DAY_PATTERN, description="Changes after...")
+        str | None,
+        Query(
+            alias="from", pattern=DAY_PATTERN, json_schema_extra=DAY, description="Changes after..."
+        ),
     ] = None,
-    to: Annotated[str | None, Query(pattern=DAY_PATTERN, description="...up to this day.")] = None,
+    to: Annotated[
+        str | None,
+        Query(pattern=DAY_PATTERN, json_schema_extra=DAY, description="...up to this day."),
+    ] = None,
     known_at: KnownAtQuery = None,
-    known_from: Annotated[str | None, Query(description="Learned after T1...")] = None,
-    known_to: Annotated[str | None, Query(description="...up to T2.")] = None,
+    known_from: Annotated[
+        str | None, Query(description="Learned after T1...", json_schema_extra=KNOWN_AT)
+    ] = None,
+    known_to: Annotated[
+        str | None, Query(description="...up to T2.", json_schema_extra=KNOWN_AT)
+    ] = None,
     on: Annotated[
-        str | None, Query(pattern=DAY_PATTERN, description="With known_from: one day.")
+        str | None,
+        Query(pattern=DAY_PATTERN, json_schema_extra=DAY, description="With known_from: one day."),
     ] = None,
 ) -> DateDiff | KnowledgeDiff:
     """Changes between two days (from, to) or two audits (known_from, known_to)."""

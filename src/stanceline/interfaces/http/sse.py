@@ -58,7 +58,20 @@ def _frame(position: int, event: dict[str, Any]) -> bytes:
         200: {
             "description": "Server-Sent Events: `id:` the position, `event:` the type, "
             "`data:` the CloudEvent; `: keepalive` comments while idle.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        # One event, as an SSE client reads it.
+                        "type": "object",
+                        "required": ["id", "event", "data"],
+                        "properties": {
+                            "id": {"type": "string", "pattern": "^[0-9]+$"},
+                            "event": {"type": "string"},
+                            "data": {"type": "string", "contentMediaType": "application/json"},
+                        },
+                    }
+                }
+            },
         },
     },
     tags=["stream"],
@@ -72,7 +85,13 @@ async def event_stream(
     last_event_id: Annotated[
         int | None,
         Header(
-            ge=0, le=MAX_POSITION, description="Resume after this position (wins over `after`)."
+            ge=0,
+            le=MAX_POSITION,
+            description="Resume after this position (wins over `after`).",
+            # Sent or not, never null.
+            json_schema_extra={
+                "anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_POSITION}]
+            },
         ),
     ] = None,
 ) -> Response:

@@ -12,7 +12,7 @@ from stanceline.application.loading import NumberedFact, parse_facts
 from stanceline.application.reports import FactVersionReport, LoadResult
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import FactChanged
-from stanceline.domain.facts import FactKind
+from stanceline.domain.facts import FactKind, Published, Text, Url
 from stanceline.domain.intake import FACT_ID_PATTERN
 from stanceline.errors import FieldIssue, JsonInputError, ProblemError
 from stanceline.interfaces.http.auth import Writer
@@ -37,22 +37,45 @@ class SourcePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = None
-    publisher: str | None = None
-    url: str | None = None
-    published: str | None = None
-    quote: str | None = None
+    title: Text | None = None
+    publisher: Text | None = None
+    url: Url | None = None
+    published: Published | None = None
+    quote: Text | None = None
+
+
+def _one_given(names: tuple[str, ...]) -> dict[str, Any]:
+    """JSON Schema for "at least one of `names` is there and not null"."""
+    return {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names
+        ]
+    }
 
 
 class Correction(BaseModel):
     """Why, and the fields that replace the fact's own (at least one)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema says "at least one": one field there and not null (a source, one of its own).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                *_one_given(("kind", "date", "summary", "details"))["anyOf"],
+                {
+                    "required": ["source"],
+                    "properties": {
+                        "source": {"type": "object", **_one_given(tuple(SourcePatch.model_fields))}
+                    },
+                },
+            ]
+        },
+    )
 
-    reason: str = Field(min_length=1, description="Why: shown to auditors forever.")
+    reason: Text = Field(description="Why: shown to auditors forever.")
     kind: FactKind | None = None
-    date: str | None = Field(default=None, description="The right effective date (EDTF).")
-    summary: str | None = None
+    date: Text | None = Field(default=None, description="The right effective date (EDTF).")
+    summary: Text | None = None
     source: SourcePatch | None = None
     details: dict[str, Any] | None = Field(default=None, description="All of the details.")
 
@@ -62,7 +85,7 @@ class Reason(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 WRITE_ERRORS: Responses = {
