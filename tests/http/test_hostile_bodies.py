@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stanceline.application.json_input import MAX_DEPTH, MAX_INT_DIGITS
 from tests.factories import fact
@@ -99,3 +101,35 @@ def test_a_fact_id_the_store_could_never_hold_is_refused_by_its_pattern(
     error = first_error(post(seeded, "/facts/not%20an%20id/retractions", '{"reason": "r"}'))
 
     assert error["field"] == "fact_id"
+
+
+# The HTTP body parser's fuzz target: whatever bytes arrive at a write endpoint, the answer
+# is the write or one problem, never a 5xx, and a refused body stores nothing.
+
+WRITES = [
+    ("/facts", "application/json"),
+    ("/facts", "application/x-ndjson"),
+    *((path, "application/json") for path in CHANGES),
+    ("/facts/rus-designation-2003/reinstatements", "application/json"),
+]
+NEAR_JSON = st.text(alphabet='{}[]":,0123456789.-+eE \\\n\u2028\xffkindactorsummary', max_size=120)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    write=st.sampled_from(WRITES),
+    body=st.one_of(st.binary(max_size=400), NEAR_JSON.map(lambda text: text.encode())),
+)
+def test_any_body_is_written_or_refused_in_one_problem(
+    seeded: TestClient, write: tuple[str, str], body: bytes
+) -> None:
+    path, media = write
+    before = engine(seeded).log.head()
+
+    response = seeded.post(path, content=body, headers={**ALICE, "Content-Type": media})
+
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        problem = assert_problem(response, response.status_code)
+        assert "\n" not in problem["detail"]
+        assert engine(seeded).log.head() == before
