@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,29 @@ def test_a_refused_postgresql_store_says_why_at_once(url: str, cause: str) -> No
     assert time.monotonic() - started < 5  # not the pool's 10 s timeout
     assert f"store {url} refuses the connection: " in said
     assert cause in said
+
+
+def test_a_read_only_store_with_writes_left_in_its_log_is_refused_not_answered_short(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "shelf"
+    folder.mkdir()
+    path = folder / "record.db"
+    store = f"sqlite:///{path}"
+    with Stanceline(store) as app:
+        app.load_file(FIXTURES)
+    # A writer elsewhere left a commit in the write-ahead log, not yet checkpointed.
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        db.execute("CREATE TABLE later (n INTEGER)")
+        db.commit()
+        shutil.copy(path.with_name("record.db-wal"), tmp_path / "left.wal")
+    shutil.copy(tmp_path / "left.wal", path.with_name("record.db-wal"))
+    path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    try:
+        said = one_line_error(run(store, "world", user=True))
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+    assert "holds writes not yet in the file" in said

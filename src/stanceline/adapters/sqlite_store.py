@@ -60,6 +60,16 @@ class SQLiteKind:
             os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         )
         if self.read_only:
+            # Read as it is, the file alone: writes still in its write-ahead log would be
+            # left out of every answer, silently. They must be merged where it is writable.
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreReadOnlyError(
+                    f"store {config.description} is read-only here, and its write-ahead log "
+                    f"{wal.name} holds writes not yet in the file: open it once where it can be "
+                    "written (or copy both files to a writable folder), so that no answer "
+                    "leaves them out"
+                )
             uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
             self.env = {**self.env, "SQLITE_DBNAME": uri}
 
