@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
 from stanceline.application.migrate import migrate
-from stanceline.application.verify import VerifyReport, sealed_line, verify
+from stanceline.application.verify import VerifyReport, verify
 from stanceline.config import POSTGRES as PG
 from stanceline.errors import MigrationError
+from stanceline.interfaces.render import sealed_line
 from tests.factories import fact, write_jsonl
 from tests.integration.conftest import FIXTURES, AppFactory
 

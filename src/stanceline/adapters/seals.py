@@ -8,7 +8,7 @@ rebuild never touches it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import StoredEvent
@@ -27,51 +27,38 @@ TABLE = TABLES["seals"]
 
 def sqlite_seal(cursor: Any, events_table: str, events: Sequence[StoredEvent]) -> None:
     """Seal `events`, just inserted with `cursor` into `events_table` of a SQLite file."""
-
-    def events_before() -> int:
-        cursor.execute(f"SELECT COUNT(*) FROM {events_table}")
-        return int(cursor.fetchone()[0]) - len(events)
-
-    seal(cursor, TABLE, "?", events, events_before)
+    seal(cursor, TABLE, events_table, "?", events)
 
 
 def postgres_seal(
     recorder: PostgresApplicationRecorder, cursor: Cursor[DictRow], events: Sequence[StoredEvent]
 ) -> None:
     """Seal `events`, just inserted by `recorder` in the caller's transaction."""
-    from psycopg.sql import SQL, Identifier
+    from psycopg.sql import Identifier
 
     schema = recorder.datastore.schema
-
-    def events_before() -> int:
-        table = Identifier(schema, recorder.events_table_name)
-        cursor.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(table))
-        found = cursor.fetchone()
-        assert found is not None
-        return int(found["n"]) - len(events)
-
-    seal(cursor, Identifier(schema, TABLE).as_string(cursor), "%s", events, events_before)
+    seals, stored = (
+        Identifier(schema, name).as_string(cursor) for name in (TABLE, recorder.events_table_name)
+    )
+    seal(cursor, seals, stored, "%s", events)
 
 
 def seal(
-    cursor: Any,
-    table: str,
-    param: str,
-    events: Sequence[StoredEvent],
-    events_before: Callable[[], int],
+    cursor: Any, table: str, events_table: str, param: str, events: Sequence[StoredEvent]
 ) -> None:
     """Store the seal of `events`, just inserted with `cursor`, after the last seal.
 
-    `table` is the seals table's (quoted) name, `param` the store's positional
-    parameter. `events_before` counts the log's events before these, asked only for
-    a store's first seal.
+    `table` and `events_table` are the seals' and the events' (quoted) table names,
+    `param` the store's positional parameter. A store's first seal records how many
+    events the log held before these.
     """
     if not events:
         return
     cursor.execute(f"SELECT number, digest FROM {table} ORDER BY number DESC LIMIT 1")
     last = cursor.fetchone()
     if last is None:
-        number, previous, earlier = 1, "", events_before()
+        cursor.execute(f"SELECT COUNT(*) AS n FROM {events_table}")
+        number, previous, earlier = 1, "", int(cursor.fetchone()["n"]) - len(events)
     else:
         number, previous, earlier = last["number"] + 1, last["digest"], None
     digest = seal_digest(

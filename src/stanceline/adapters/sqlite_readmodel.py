@@ -34,6 +34,7 @@ class SQLiteDialect(Dialect):
         super().__init__(datastore)
         self.tracking = tracking
         self.read_only = read_only
+        self._tables: frozenset[str] | None = None  # read-only: the file's tables
 
     def sql(self, statement: str) -> str:
         # SQLite reads `:name` parameters as they are.
@@ -52,11 +53,15 @@ class SQLiteDialect(Dialect):
             made(c)
 
     def has_table(self, key: str) -> bool:
-        with self.reading() as c:
-            c.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLES[key],)
-            )
-            return c.fetchone() is not None
+        # Writable, the opening made every table; read-only (and immutable), the file's
+        # tables are read once.
+        if not self.read_only:
+            return True
+        if self._tables is None:
+            with self.reading() as c:
+                c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                self._tables = frozenset(row[0] for row in c.fetchall())
+        return TABLES[key] in self._tables
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(UPSTREAM) or 0

@@ -72,20 +72,6 @@ def head_digest_line(report: VerifyReport) -> str:
     return f"{report.digest}@{report.position}"
 
 
-def sealed_line(report: VerifyReport) -> str:
-    """From where the report's seals vouch for the log's order, in words."""
-    if report.sealed_from is None:
-        return "not sealed yet (the events were stored before seals; their chains hold)"
-    sealed = f"sealed from position {report.sealed_from} ({_plural(report.seals, 'seal')})"
-    if report.sealed_from > 1:
-        sealed += "; the events before it were stored before seals, and their chains hold"
-    return sealed
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
 def verify(app: Stanceline, expect: str | None = None, batch: int = 5000) -> VerifyReport:
     """Walk the whole log in position order; report OK or the first event that does not hold."""
     expected = parse_expect(expect) if expect is not None else None
@@ -129,10 +115,9 @@ class SealWalk:
         self._read = 0  # the last seal number fetched
         # The seals there were when the walk began: those must all be met.
         self._known = log.last_seal()
-        first = self._next()
-        self._unsealed = (first.earlier or 0) if first is not None else None
-        if first is not None:
-            self._page.appendleft(first)
+        self._fill()
+        # How many events came before the first seal (None: there is no seal).
+        self._unsealed = (self._page[0].earlier or 0) if self._page else None
         self._seen = 0  # events walked
         self._checked = 0  # the last seal number that held
         self._previous = ""
@@ -142,11 +127,14 @@ class SealWalk:
         self._from = 0  # the current seal's first position
         self.sealed_from: int | None = None
 
+    def _fill(self) -> None:
+        self._page.extend(self._fetch(self._read, self._batch))
+        if self._page:
+            self._read = self._page[-1].number
+
     def _next(self) -> Seal | None:
         if not self._page:
-            self._page.extend(self._fetch(self._read, self._batch))
-            if self._page:
-                self._read = self._page[-1].number
+            self._fill()
         return self._page.popleft() if self._page else None
 
     def step(self, stored: Notification) -> str | None:

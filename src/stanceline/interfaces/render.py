@@ -18,6 +18,7 @@ from stanceline.application.reports import (
     SummaryReport,
     TimelineReport,
 )
+from stanceline.application.verify import VerifyReport
 from stanceline.domain.events import RECORDED, FactCorrected
 from stanceline.domain.facts import Component
 from stanceline.projections.explain import Explanation, FactRef
@@ -36,6 +37,16 @@ BANDS_NOTE = (
 def plural(count: int, noun: str) -> str:
     """'1 fact', '2 facts'."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def sealed_line(report: VerifyReport) -> str:
+    """From where `verify`'s seals vouch for the log's order, in words."""
+    if report.sealed_from is None:
+        return "not sealed yet (the events were stored before seals; their chains hold)"
+    sealed = f"sealed from position {report.sealed_from} ({plural(report.seals, 'seal')})"
+    if report.sealed_from > 1:
+        sealed += "; the events before it were stored before seals, and their chains hold"
+    return sealed
 
 
 class _Valued(Protocol):

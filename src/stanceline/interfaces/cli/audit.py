@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from stanceline.application.verify import head_digest_line, sealed_line, verify
+from stanceline.application.verify import head_digest_line, verify
 from stanceline.domain.facts import FactKind
 from stanceline.errors import FieldError
 from stanceline.interfaces import render
@@ -108,5 +108,5 @@ def verify_command(expect: str | None) -> None:
         checked = f"; the log up to position {position} still produces {digest}"
     click.echo(f"OK: {render.plural(report.count, 'event')} verified{checked}")
     # The head digest stays the last line: scripts keep it from there.
-    click.echo(f"log order: {sealed_line(report)}")
+    click.echo(f"log order: {render.sealed_line(report)}")
     click.echo(f"head digest: {head_digest_line(report)}")

@@ -44,13 +44,9 @@ class SourcePatch(BaseModel):
     quote: Text | None = None
 
 
-def _one_given(names: tuple[str, ...]) -> dict[str, Any]:
-    """JSON Schema for "at least one of `names` is there and not null"."""
-    return {
-        "anyOf": [
-            {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names
-        ]
-    }
+def _one_given(*names: str) -> list[Any]:
+    """JSON Schema's alternatives for "at least one of `names` is there and not null"."""
+    return [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]
 
 
 class Correction(BaseModel):
@@ -61,11 +57,11 @@ class Correction(BaseModel):
         extra="forbid",
         json_schema_extra={
             "anyOf": [
-                *_one_given(("kind", "date", "summary", "details"))["anyOf"],
+                *_one_given("kind", "date", "summary", "details"),
                 {
                     "required": ["source"],
                     "properties": {
-                        "source": {"type": "object", **_one_given(tuple(SourcePatch.model_fields))}
+                        "source": {"type": "object", "anyOf": _one_given(*SourcePatch.model_fields)}
                     },
                 },
             ]
