@@ -7,7 +7,8 @@ from importlib.resources import files
 
 import pytest
 
-from stanceline.domain.events import EVENT_TYPES, TYPE_PREFIX
+from stanceline.domain.changes import EVENT_TYPES
+from stanceline.domain.events import TYPE_PREFIX
 from tests.http.conftest import TestClient
 from tests.http.test_api import assert_problem
 

@@ -20,7 +20,8 @@ from bench.naive import naive_stance
 from stanceline.application import Stanceline
 from stanceline.application.loading import read_facts
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.intake import ChangeRequest, ValidFact
+from stanceline.domain.amending import ChangeRequest
+from stanceline.domain.intake import ValidFact
 from tests.factories import event_count
 
 SIZE, FILE_LINES = 3000, 1000

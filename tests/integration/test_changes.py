@@ -17,12 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.application import Stanceline
-from stanceline.domain.events import (
-    FactCorrected,
-    FactReinstated,
-    FactRetracted,
-    TerroristDesignationLifted,
-)
+from stanceline.domain.changes import FactCorrected, FactReinstated, FactRetracted
+from stanceline.domain.events import TerroristDesignationLifted
 from stanceline.errors import FactStateError, FieldError, ImportFileError, UnknownFactError
 from tests.factories import event_count, fact, write_jsonl
 from tests.integration.conftest import FIXTURES, FileWriter

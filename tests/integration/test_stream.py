@@ -27,16 +27,9 @@ from cloudevents.core.formats.json import JSONFormat
 from hypothesis import given
 
 from stanceline.application import Stanceline
+from stanceline.domain.changes import FactChanged, FactCorrected, FactReinstated, FactRetracted
 from stanceline.domain.dates import parse_effective_date
-from stanceline.domain.events import (
-    FACT_EVENTS,
-    DomainEvent,
-    FactChanged,
-    FactCorrected,
-    FactReinstated,
-    FactRetracted,
-    fact_event,
-)
+from stanceline.domain.events import FACT_EVENTS, DomainEvent, fact_event
 from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import validate_fact
 from stanceline.errors import UnknownActorError

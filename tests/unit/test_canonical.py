@@ -16,15 +16,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stanceline.domain.amending import ChangeRequest
 from stanceline.domain.canonical import (
     canonical_json,
     is_plain,
     plain_canonical_json,
     standard_json,
 )
-from stanceline.domain.events import DomainEvent, FactCorrected, fact_event
+from stanceline.domain.changes import FactCorrected
+from stanceline.domain.events import DomainEvent, fact_event
 from stanceline.domain.facts import FactContent
-from stanceline.domain.intake import ChangeRequest, content_hash, dumped_content_hash
+from stanceline.domain.intake import content_hash, dumped_content_hash
 from tests.strategies import JSON_TEXTS, fact_contents, fact_ids, json_values, texts
 
 

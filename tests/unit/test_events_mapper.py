@@ -12,15 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.adapters.library import PydanticMapper
-from stanceline.domain import events
+from stanceline.domain import changes, events
 from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.changes import EVENT_TYPES, TOPIC_ALIASES, event_class
 from stanceline.domain.events import (
-    EVENT_TYPES,
     FACT_EVENTS,
-    TOPIC_ALIASES,
     FactRecorded,
     TerroristDesignationLifted,
-    event_class,
     fact_event,
 )
 from stanceline.domain.facts import FactContent, FactKind, Source
@@ -123,9 +121,9 @@ def test_a_stored_event_carries_the_topic_and_no_python_location() -> None:
 def test_the_topics_are_distinct() -> None:
     topics = [cls.TOPIC for cls in FACT_EVENTS.values()]
     assert len(set(topics)) == len(topics)
-    changes = [cls.TOPIC for cls in events.CHANGE_EVENTS]
-    assert set(EVENT_TYPES) == set(topics) | set(changes)
-    assert len(EVENT_TYPES) == len(topics) + len(changes)
+    changed = [cls.TOPIC for cls in changes.CHANGE_EVENTS]
+    assert set(EVENT_TYPES) == set(topics) | set(changed)
+    assert len(EVENT_TYPES) == len(topics) + len(changed)
 
 
 def stored(topic: str, state: bytes | None = None) -> StoredEvent:
@@ -202,7 +200,7 @@ def test_a_registered_alias_loads_events_stored_under_the_old_topic(
         MAPPER.to_domain_event(stored(old))
 
     monkeypatch.setitem(TOPIC_ALIASES, old, "stanceline:TerroristDesignationLifted")
-    assert events.TOPIC_ALIASES[old] == "stanceline:TerroristDesignationLifted"
+    assert changes.TOPIC_ALIASES[old] == "stanceline:TerroristDesignationLifted"
     loaded = MAPPER.to_domain_event(stored(old))
     assert type(loaded) is TerroristDesignationLifted
     assert loaded == lifted()

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from stanceline.application import json_input
 from stanceline.application.json_input import MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.intake import ValidFact, is_change, validate_fact, validate_fact_text
+from stanceline.domain.amending import is_change
+from stanceline.domain.intake import ValidFact, validate_fact, validate_fact_text
 from stanceline.errors import FieldError, JsonInputError
 from tests.factories import fact
 from tests.strategies import import_lines

@@ -10,21 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from stanceline.domain.events import (
-    DomainEvent,
+from stanceline.domain.amending import change_event, validate_change
+from stanceline.domain.changes import (
     FactChanged,
     FactCorrected,
-    FactRecorded,
+    FactRanked,
     FactReinstated,
     FactRetracted,
-    fact_event,
 )
+from stanceline.domain.events import DomainEvent, FactRecorded, fact_event
 from stanceline.domain.facts import FactContent, FactKind, Source
-from stanceline.domain.intake import change_event, validate_change
 from stanceline.domain.lifecycle import (
     CHANGE_CHECKS,
     FactState,
     check_can_correct,
+    check_can_rank,
     check_can_reinstate,
     check_can_retract,
     corrected,
@@ -150,6 +150,7 @@ def test_each_change_event_has_its_guard() -> None:
         (FactCorrected, check_can_correct),
         (FactRetracted, check_can_retract),
         (FactReinstated, check_can_reinstate),
+        (FactRanked, check_can_rank),
     ]
 
     assert len(CHANGE_CHECKS) == len(guards)
@@ -272,7 +273,7 @@ def test_a_change_request_names_exactly_one_fact_and_says_why() -> None:
         ({"retracts": "a"}, "reason", "Field required"),
         ({"retracts": "a", "reason": "  "}, "reason", "at least 1 character"),
         ({"retracts": "a", "reason": "r", "colour": "red"}, "colour", "unknown key"),
-        ({"retracts": "not an id!", "reason": "r"}, "retracts", "pattern"),
+        ({"retracts": "not an id!", "reason": "r"}, "retracts", "not a valid key"),
         ({"corrects": "a", "reason": "r", "date": "2025-02-30"}, "date", "not a calendar day"),
         ({"corrects": "a", "reason": "r", "kind": "coup"}, "kind", "Input should be"),
     ],

@@ -7,14 +7,8 @@ import re
 import subprocess
 import sys
 
-from stanceline.domain.events import (
-    CHANGE_EVENTS,
-    CHANGES_BY_ACTION,
-    CHANGES_BY_NAME,
-    EVENT_TYPES,
-    RECORDED,
-    TYPE_PREFIX,
-)
+from stanceline.domain.changes import CHANGE_EVENTS, CHANGES_BY_ACTION, CHANGES_BY_NAME, EVENT_TYPES
+from stanceline.domain.events import RECORDED, TYPE_PREFIX
 
 WIRE_TYPE = re.compile(re.escape(TYPE_PREFIX) + r"[A-Z][A-Za-z]+\.v[1-9][0-9]*")
 
@@ -25,9 +19,9 @@ import json
 from datetime import UTC, datetime
 
 from stanceline.adapters.library import PydanticMapper
-from stanceline.domain import events
+from stanceline.domain import changes, events
 
-for cls in events.EVENT_TYPES.values():
+for cls in changes.EVENT_TYPES.values():
     cls.__name__ = cls.__qualname__ = "Renamed" + cls.__name__
 
 from stanceline.stream.cloudevents import to_cloudevent  # first imported after the renaming
@@ -41,10 +35,10 @@ types = {}
 for kind, cls in events.FACT_EVENTS.items():
     made = to_cloudevent({**record, "change": "recorded", "kind": kind.value}, "s")
     types[cls.TOPIC] = made["type"]
-for cls in events.CHANGE_EVENTS:
+for cls in changes.CHANGE_EVENTS:
     types[cls.TOPIC] = to_cloudevent({**record, "change": cls.CHANGE, "kind": "x"}, "s")["type"]
 mapper = PydanticMapper()
-change = events.FactRetracted(
+change = changes.FactRetracted(
     originator_id="f1", originator_version=2, timestamp=datetime(2025, 7, 4, tzinfo=UTC),
     recorded_by="me", reason="why", change_id="c1",
 )

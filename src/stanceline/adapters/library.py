@@ -41,7 +41,8 @@ from eventsourcing.sqlite import (
 )
 
 from stanceline.adapters import seals
-from stanceline.domain.events import DomainEvent, load_event
+from stanceline.domain.changes import load_event
+from stanceline.domain.events import DomainEvent
 
 if TYPE_CHECKING:
     import psycopg

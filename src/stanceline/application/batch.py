@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from stanceline.application.loading import NumberedFact
+from stanceline.domain.amending import ChangeRequest, change_event
 from stanceline.domain.events import (
     DomainEvent,
 )
-from stanceline.domain.intake import ChangeRequest, ValidFact, change_event
+from stanceline.domain.intake import ValidFact
 from stanceline.domain.lifecycle import FactState, evolve
 from stanceline.domain.recording import NewFact, new_fact
 from stanceline.errors import FactStateError, FieldError, ImportFileError, UnknownFactError

@@ -16,14 +16,10 @@ from stanceline.application.loading import NumberedFact, Progress, read_facts
 from stanceline.application.ports import Log
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import LoadResult
-from stanceline.domain.events import DomainEvent, FactChanged
-from stanceline.domain.intake import (
-    ChangeRequest,
-    ValidFact,
-    change_event,
-    validate_change,
-    validate_fact,
-)
+from stanceline.domain.amending import ChangeRequest, change_event, validate_change
+from stanceline.domain.changes import FactChanged
+from stanceline.domain.events import DomainEvent
+from stanceline.domain.intake import ValidFact, validate_fact
 from stanceline.domain.lifecycle import FactState, fold
 from stanceline.errors import (
     FieldError,
@@ -130,7 +126,8 @@ class Commands:
         """Correct a fact: `fields` replace its own, `source` updates fields of its source."""
         raw: dict[str, Any] = {"corrects": fact_id, "reason": reason, **fields}
         if source:
-            current = self.fact_state(fact_id).content.source.model_dump(exclude_none=True)
+            first = self.fact_state(fact_id).content.all_sources[0]
+            current = first.model_dump(exclude_none=True)
             raw["source"] = {**current, **source}
         return self.change_fact(validate_change(raw), by=by)
 

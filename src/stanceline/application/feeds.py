@@ -7,8 +7,8 @@ from typing import Any
 
 from stanceline.application.ports import Log
 from stanceline.application.readside import ReadSide
+from stanceline.domain.changes import TOPIC_ALIASES, FactCorrected
 from stanceline.domain.diff import knowledge_changes
-from stanceline.domain.events import TOPIC_ALIASES, FactCorrected
 from stanceline.stream.cloudevents import to_cloudevent
 from stanceline.stream.subscription import Subscription
 

@@ -8,14 +8,8 @@ from typing import Any, NamedTuple
 
 from stanceline.application import json_input
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.intake import (
-    ChangeRequest,
-    ValidFact,
-    is_change,
-    validate_change,
-    validate_fact,
-    validate_fact_text,
-)
+from stanceline.domain.amending import ChangeRequest, is_change, validate_change
+from stanceline.domain.intake import ValidFact, validate_fact, validate_fact_text
 from stanceline.errors import FieldError, ImportFileError, JsonInputError
 
 Progress = Callable[[int], None]

@@ -19,19 +19,28 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 from stanceline.domain.canonical import canonical_json
 from stanceline.domain.facts import (
+    ABSENT_WHEN_NONE,
     Details,
     EnvoyAcceptedDetails,
     EnvoyPostedDetails,
     FactContent,
     FactKind,
+    Key,
+    Rank,
     SanctionsDetails,
     Source,
+    without_absent,
 )
-from stanceline.errors import StoredEventError
 
 # A fact's first version is "recorded"; each change names its own (FactChanged.CHANGE).
 RECORDED = "recorded"
@@ -55,6 +64,15 @@ class DomainEvent(BaseModel):
     recorded_by: str
     chain: str = ""
 
+    # Fields added since events of the class were first stored: left out when None, so
+    # an event without them is stored, and chained, exactly as before.
+    ADDED_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return without_absent(data, self.ADDED_FIELDS) if self.ADDED_FIELDS else data
+
     def digest(self, previous: str) -> str:
         """SHA-256 over the previous event's chain and this event's whole content."""
         return chain_digest(previous, self.TOPIC, self.model_dump(mode="json", exclude={"chain"}))
@@ -76,12 +94,18 @@ class FactRecorded(DomainEvent):
 
     KIND: ClassVar[FactKind]
     CHANGE = RECORDED
+    # `source` too: a fact told by several sources has `sources` in its place.
+    ADDED_FIELDS = ABSENT_WHEN_NONE
 
     actor: str
     date: str
     summary: str
-    source: Source
+    source: Source | None = None
+    sources: tuple[Source, ...] | None = None
     details: Details = Details()
+    event: Key | None = None
+    rank: Rank | None = None
+    rank_reason: str | None = None
 
     @property
     def fact_id(self) -> str:
@@ -241,104 +265,6 @@ FACT_EVENTS: dict[FactKind, type[FactRecorded]] = {
 }
 
 
-class FactChanged(DomainEvent):
-    """An event that changes a stored fact; it always says why.
-
-    Each change declares, beside its topic and wire type, the key of the import line
-    that asks for it (ACTION) and whether the fact counts after it (COUNTS_AFTER;
-    None: as before). When it is allowed is lifecycle.py's guard.
-    """
-
-    ACTION: ClassVar[str]
-    COUNTS_AFTER: ClassVar[bool | None]
-
-    reason: str
-    change_id: str
-
-
-class FactCorrected(FactChanged):
-    """A correction: the fields given replace the fact's; the original stays in the log."""
-
-    TOPIC = "stanceline:FactCorrected"
-    WIRE_TYPE = "org.stanceline.FactCorrected.v1"
-    CHANGE = "corrected"
-    ACTION = "corrects"
-    COUNTS_AFTER = None
-
-    kind: FactKind | None = None
-    date: str | None = None
-    summary: str | None = None
-    source: Source | None = None
-    details: dict[str, Any] | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The corrected fields, as in the import format."""
-        return self.model_dump(
-            mode="json", include={"kind", "date", "summary", "source", "details"}, exclude_none=True
-        )
-
-
-class FactRetracted(FactChanged):
-    """A retraction: from now on the fact no longer counts."""
-
-    TOPIC = "stanceline:FactRetracted"
-    WIRE_TYPE = "org.stanceline.FactRetracted.v1"
-    CHANGE = "retracted"
-    ACTION = "retracts"
-    COUNTS_AFTER = False
-
-
-class FactReinstated(FactChanged):
-    """Undoes a retraction."""
-
-    TOPIC = "stanceline:FactReinstated"
-    WIRE_TYPE = "org.stanceline.FactReinstated.v1"
-    CHANGE = "reinstated"
-    ACTION = "reinstates"
-    COUNTS_AFTER = True
-
-
-CHANGE_EVENTS: tuple[type[FactChanged], ...] = (FactCorrected, FactRetracted, FactReinstated)
-# The change kinds by the names they are known by: a version's change, a change line's key.
-CHANGES_BY_NAME: dict[str, type[FactChanged]] = {cls.CHANGE: cls for cls in CHANGE_EVENTS}
-CHANGES_BY_ACTION: dict[str, type[FactChanged]] = {cls.ACTION: cls for cls in CHANGE_EVENTS}
-
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.TOPIC: cls for cls in (*FACT_EVENTS.values(), *CHANGE_EVENTS)
-}
-
-# Old topic -> current topic, for stored events whose type was renamed.
-TOPIC_ALIASES: dict[str, str] = {}
-
-
-def event_class(topic: str) -> type[DomainEvent]:
-    """The class that loads events stored under `topic` (following aliases)."""
-    return EVENT_TYPES[TOPIC_ALIASES.get(topic, topic)]
-
-
-def load_event(topic: str, originator_id: str, version: int, data: dict[str, Any]) -> DomainEvent:
-    """An event stored under `topic`, from its state as stored: upcast to its class's
-    current version, then validated (StoredEventError when it cannot be)."""
-    try:
-        cls = event_class(topic)
-    except KeyError:
-        raise StoredEventError(
-            f"stored event {originator_id} v{version} has unknown type {topic!r}"
-        ) from None
-    from_version = data.pop("class_version", 1)
-    while from_version < cls.class_version:
-        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
-        from_version += 1
-    data["originator_id"] = originator_id
-    data["originator_version"] = version
-    try:
-        return cls.model_validate(data)
-    except ValidationError as error:
-        raise StoredEventError(
-            f"stored event {originator_id} v{version} does not validate: {error}"
-        ) from None
-
-
 def fact_event(
     fact_id: str, content: FactContent, *, recorded_at: datetime, recorded_by: str
 ) -> FactRecorded:
@@ -353,7 +279,11 @@ def fact_event(
         date=content.date,
         summary=content.summary,
         source=content.source,
+        sources=content.sources,
         details=content.typed_details(),
+        event=content.event,
+        rank=content.rank,
+        rank_reason=content.rank_reason,
     )
     return event.chained("")
 

@@ -10,8 +10,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
+    model_validator,
 )
 
 from stanceline.domain.dates import parse_effective_date
@@ -47,6 +50,14 @@ class Component(StrEnum):
     ASSETS = "assets"
 
 
+class Rank(StrEnum):
+    """How far a claim counts against the others of its happening (DESIGN §7, as Wikidata's)."""
+
+    PREFERRED = "preferred"
+    NORMAL = "normal"
+    DEPRECATED = "deprecated"
+
+
 class Level(StrEnum):
     """Diplomatic rank of an envoy."""
 
@@ -80,6 +91,9 @@ Text = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
     Field(json_schema_extra={"pattern": NOT_BLANK}),
 ]
+# A fact's id, and the key of the happening a claim tells of: the same characters.
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 Published = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 MeasureCode = Annotated[
@@ -180,8 +194,43 @@ def effect_of(kind: FactKind, details: Details) -> Effect | None:
     return None
 
 
+# The content's fields that are left out, not written as null, when absent: a fact told
+# by one source, of a happening of its own, at the normal rank is stored and hashed
+# exactly as before claims existed (DESIGN §7: its id does not change).
+ABSENT_WHEN_NONE = frozenset({"source", "sources", "event", "rank", "rank_reason"})
+
+
+def without_absent(
+    data: dict[str, Any], names: frozenset[str] = ABSENT_WHEN_NONE
+) -> dict[str, Any]:
+    """`data` less the fields of `names` that are None."""
+    for name in names:
+        if name in data and data[name] is None:
+            del data[name]
+    return data
+
+
+def one_source_form(data: dict[str, Any]) -> dict[str, Any]:
+    """A fact's fields with a list of one source written as that `source` (the same fact),
+    and the normal rank written as none; checks that one of source and sources is given."""
+    sources, source = data.get("sources"), data.get("source")
+    if sources is not None and source is not None:
+        raise ValueError("give source or sources, not both")
+    if sources is None and source is None:
+        raise ValueError("a fact needs a source (or sources, a list of them)")
+    if sources is not None and len(sources) == 1:
+        data = {**data, "source": sources[0], "sources": None}
+    if data.get("rank") == Rank.NORMAL:
+        data = {**data, "rank": None}
+    return data
+
+
 class FactContent(BaseModel):
-    """A fact as validated: the actor resolved to its code, details checked for the kind."""
+    """A fact as validated: the actor resolved to its code, details checked for the kind.
+
+    One source is `source`, several are `sources`; `event`, `rank` and `rank_reason`
+    make it a claim of a happening told by others too (DESIGN §7).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -189,8 +238,31 @@ class FactContent(BaseModel):
     actor: str
     date: str
     summary: Text
-    source: Source
+    source: Source | None = None
+    sources: tuple[Source, ...] | None = Field(default=None, min_length=2)
     details: dict[str, Any] = Field(default_factory=dict)
+    event: Key | None = None
+    rank: Rank | None = None
+    rank_reason: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source_form(cls, data: Any) -> Any:
+        return one_source_form(data) if isinstance(data, dict) else data
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return without_absent(handler(self))
+
+    @property
+    def all_sources(self) -> tuple[Source, ...]:
+        """Every source of the fact, the first first."""
+        return self.sources or ((self.source,) if self.source else ())
+
+    @property
+    def current_rank(self) -> Rank:
+        """The claim's rank (normal when none is given)."""
+        return self.rank or Rank.NORMAL
 
     def typed_details(self) -> Details:
         """The details as the kind's model."""

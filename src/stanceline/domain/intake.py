@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.canonical import canonical_json, plain_canonical_json
 from stanceline.domain.dates import EffectiveDate, parse_effective_date
-from stanceline.domain.events import CHANGES_BY_ACTION, FactChanged, FactCorrected
-from stanceline.domain.facts import Details, FactContent, FactKind, Source, Text, details_model
-from stanceline.domain.lifecycle import CHANGE_CHECKS, FactState, corrected
+from stanceline.domain.facts import (
+    KEY_PATTERN,
+    Details,
+    FactContent,
+    FactKind,
+    Key,
+    Rank,
+    Source,
+    Text,
+    details_model,
+)
 from stanceline.errors import FieldError, InvalidDateError, UnknownActorError
 
-FACT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
-FactId = Annotated[str, StringConstraints(pattern=FACT_ID_PATTERN)]
+FACT_ID_PATTERN = KEY_PATTERN
+FactId = Key
+# What a key may be, said where one is not (an id, an event).
+KEY_RULE = (
+    "is not a valid key: 1 to 128 letters, digits and . _ : -, starting with a letter or digit"
+)
 
 
 class FactInput(BaseModel):
@@ -35,10 +45,25 @@ class FactInput(BaseModel):
         "2021-08/2025-07, ../2025-07-04, 2025-04~."
     )
     summary: Text = Field(description="One sentence saying what happened.")
-    source: Source
+    source: Source | None = Field(default=None, description="Where the fact comes from.")
+    sources: list[Source] | None = Field(
+        default=None,
+        description="Several sources that agree, in place of `source` (never both).",
+    )
     details: dict[str, Any] = Field(default_factory=dict, description="Checked per kind.")
     id: FactId | None = Field(
         default=None, description="Optional stable id; derived from the content when absent."
+    )
+    event: Key | None = Field(
+        default=None,
+        description="The happening this fact is a claim of: facts sharing an event are "
+        "competing accounts of it (same actor, same part of the stance).",
+    )
+    rank: Rank | None = Field(
+        default=None, description="preferred, normal (the default) or deprecated."
+    )
+    rank_reason: Text | None = Field(
+        default=None, description="Why the claim is preferred or deprecated (then required)."
     )
 
 
@@ -53,7 +78,7 @@ class ValidFact(NamedTuple):
 
     fact_id: str
     kind: FactKind
-    source: Source
+    sources: tuple[Source, ...]
     details: Details
     dumped: dict[str, Any]
     content_hash: str
@@ -71,7 +96,7 @@ def valid_fact(fact_id: str, content: FactContent) -> ValidFact:
     return ValidFact(
         fact_id,
         content.kind,
-        content.source,
+        content.all_sources,
         content.typed_details(),
         dumped,
         dumped_content_hash(dumped),
@@ -94,11 +119,16 @@ def derived_id(digest: str) -> str:
     return "f" + digest[:16]
 
 
-def _first_error(error: ValidationError, prefix: str = "") -> FieldError:
+def first_error(error: ValidationError, prefix: str = "") -> FieldError:
     first = error.errors()[0]
     field = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
     message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
+    last = first["loc"][-1] if first["loc"] else ""
+    if first["type"] == "string_pattern_mismatch" and last in _KEYS:
+        message = KEY_RULE
+    elif first["type"] == "too_short" and last in _LISTS:
+        message = "a list of at least one source"
+    elif first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "string_unicode":  # a lone surrogate, "\ud800" in JSON
         message = "holds a lone surrogate, half a character, which no file can hold"
@@ -106,6 +136,8 @@ def _first_error(error: ValidationError, prefix: str = "") -> FieldError:
 
 
 _NO_DETAILS = Details()
+_KEYS = {"id", "event", "corrects", "retracts", "reinstates", "ranks"}
+_LISTS = {"sources", "add_sources"}
 
 
 def validate_fact(raw: Any, catalogue: ActorCatalogue) -> ValidFact:
@@ -115,7 +147,7 @@ def validate_fact(raw: Any, catalogue: ActorCatalogue) -> ValidFact:
     try:
         fact = FactInput.model_validate(raw)
     except ValidationError as error:
-        raise _first_error(error) from None
+        raise first_error(error) from None
     return _checked(fact, catalogue)
 
 
@@ -153,8 +185,39 @@ def _keys_once(text: str, fact: FactInput) -> bool:
     given = text.count('":')
     if '\\"' in text:
         given -= text.count('\\":')
-    held = len(fact.model_fields_set) + len(fact.source.model_fields_set) + len(fact.details)
+    held = len(fact.model_fields_set) + len(fact.details)
+    held += sum(len(source.model_fields_set) for source in _given_sources(fact))
     return given == held and not (" :" in text or "\t:" in text or "\r:" in text)
+
+
+def _given_sources(fact: FactInput) -> list[Source]:
+    return fact.sources if fact.sources is not None else [fact.source] if fact.source else []
+
+
+def _claim_fields(fact: FactInput) -> dict[str, Any]:
+    """The fields that make a fact a claim (DESIGN §7), checked; none for most facts."""
+    rank = None if fact.rank is Rank.NORMAL else fact.rank
+    if rank is not None and fact.rank_reason is None:
+        raise FieldError(
+            "rank_reason",
+            f"a {rank.value} claim needs rank_reason: why it is ranked {rank.value}",
+        )
+    if rank is None and fact.rank_reason is not None:
+        raise FieldError("rank_reason", "only a preferred or deprecated claim has a rank_reason")
+    fields = {"event": fact.event, "rank": rank and rank.value, "rank_reason": fact.rank_reason}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _sources_field(fact: FactInput) -> dict[str, Any]:
+    """`source`, or `sources` when several (one in a list is that `source`), dumped."""
+    if fact.source is not None and fact.sources is not None:
+        raise FieldError("sources", "give source or sources, not both")
+    given = _given_sources(fact)
+    if not given:
+        raise FieldError("source", "a fact needs a source (or sources, a list of them)")
+    if len(given) == 1:
+        return {"source": given[0].model_dump(mode="json")}
+    return {"sources": [source.model_dump(mode="json") for source in given]}
 
 
 def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
@@ -175,7 +238,7 @@ def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
         try:
             details = model.model_validate(fact.details)
         except ValidationError as error:
-            raise _first_error(error, "details") from None
+            raise first_error(error, "details") from None
         dumped_details = details.model_dump(mode="json")
     # As FactContent(...).model_dump(mode="json") writes it, without building one: the
     # fields are checked already (a law in tests/unit/test_events_mapper.py holds them equal).
@@ -184,13 +247,16 @@ def _checked(fact: FactInput, catalogue: ActorCatalogue) -> ValidFact:
         "actor": actor.code,
         "date": date.text,
         "summary": fact.summary,
-        "source": fact.source.model_dump(mode="json"),
+        **_sources_field(fact),
         "details": dumped_details,
     }
+    if fact.event is not None or fact.rank is not None or fact.rank_reason is not None:
+        dumped.update(_claim_fields(fact))
     # Every field validated here is text (the details' too): no need to check for others.
     digest = hashlib.sha256(plain_canonical_json(dumped, ensure_ascii=True)).hexdigest()
+    sources = tuple(_given_sources(fact))
     return ValidFact(
-        fact.id or derived_id(digest), fact.kind, fact.source, details, dumped, digest, date
+        fact.id or derived_id(digest), fact.kind, sources, details, dumped, digest, date
     )
 
 
@@ -208,102 +274,11 @@ def import_schema() -> dict[str, Any]:
         if details.get("required"):
             then["required"] = ["details"]
         rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
+    # One of source and sources (DESIGN §7); a rank other than normal says why.
+    schema["oneOf"] = [{"required": ["source"]}, {"required": ["sources"]}]
+    schema["properties"]["sources"]["anyOf"][0]["minItems"] = 1
+    ranked = {"properties": {"rank": {"enum": ["preferred", "deprecated"]}}, "required": ["rank"]}
+    rules.append({"if": ranked, "then": {"required": ["rank_reason"]}})
+    rules.append({"if": {"required": ["rank_reason"]}, "then": ranked})
     schema["allOf"] = rules
     return schema
-
-
-CORRECTABLE = ("kind", "date", "summary", "source", "details")
-
-
-class ChangeInput(BaseModel):
-    """A line that changes a stored fact: it corrects, retracts or reinstates one."""
-
-    model_config = ConfigDict(extra="forbid", title="stanceline change")
-
-    corrects: FactId | None = Field(default=None, description="Id of the fact this corrects.")
-    retracts: FactId | None = Field(default=None, description="Id of the fact this retracts.")
-    reinstates: FactId | None = Field(default=None, description="Id of the fact this reinstates.")
-    reason: Text = Field(description="Why: shown to auditors forever.")
-    kind: FactKind | None = None
-    date: Text | None = None
-    summary: Text | None = None
-    source: Source | None = None
-    details: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRequest:
-    """A validated change line: which fact, what to do, why, and the corrected fields."""
-
-    action: type[FactChanged]
-    fact_id: str
-    reason: str
-    fields: dict[str, Any]
-
-    def change_id(self, salt: str = "") -> str:
-        """Stable id of this change, so loading the same line twice records it once."""
-        canonical = canonical_json(
-            [self.action.TOPIC, self.fact_id, self.reason, self.fields, salt], ensure_ascii=True
-        )
-        return "c" + hashlib.sha256(canonical).hexdigest()[:16]
-
-
-def is_change(raw: Any) -> bool:
-    """Whether an import object is a change line rather than a fact."""
-    return isinstance(raw, dict) and any(key in raw for key in CHANGES_BY_ACTION)
-
-
-def validate_change(raw: dict[str, Any]) -> ChangeRequest:
-    """Check a change line's own fields (the fact's state is checked when it is applied)."""
-    try:
-        change = ChangeInput.model_validate(raw)
-    except ValidationError as error:
-        raise _first_error(error) from None
-    named = [key for key in CHANGES_BY_ACTION if getattr(change, key) is not None]
-    if len(named) != 1:
-        raise FieldError("corrects", "name exactly one of corrects, retracts and reinstates")
-    action = CHANGES_BY_ACTION[named[0]]
-    fields = change.model_dump(mode="json", include=set(CORRECTABLE), exclude_none=True)
-    if action is FactCorrected and not fields:
-        raise FieldError(
-            "corrects", f"a correction changes at least one of {', '.join(CORRECTABLE)}"
-        )
-    if action is not FactCorrected and fields:
-        raise FieldError(next(iter(fields)), f"only a correction changes fields, not {named[0]}")
-    if "date" in fields:
-        try:
-            fields["date"] = parse_effective_date(fields["date"]).text
-        except InvalidDateError as error:
-            raise FieldError("date", str(error)) from None
-    return ChangeRequest(action, getattr(change, named[0]), change.reason, fields)
-
-
-def change_event(
-    request: ChangeRequest,
-    state: FactState,
-    *,
-    change_id: str,
-    recorded_at: datetime,
-    recorded_by: str,
-) -> FactChanged:
-    """The event that applies `request` to a fact in `state` (guards checked first)."""
-    CHANGE_CHECKS[request.action](state)
-    event = request.action(
-        originator_id=state.fact_id,
-        originator_version=state.version + 1,
-        timestamp=recorded_at,
-        recorded_by=recorded_by,
-        reason=request.reason,
-        change_id=change_id,
-        **request.fields,
-    )
-    if isinstance(event, FactCorrected):
-        try:
-            content = corrected(state.content, event)
-        except ValidationError as error:
-            raise _first_error(error, "details") from None
-        if content == state.content:
-            raise FieldError(
-                "corrects", f"the correction changes nothing in fact {state.fact_id!r}"
-            )
-    return event.chained(state.chain)

@@ -7,15 +7,15 @@ from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
-from stanceline.domain.events import (
-    DomainEvent,
+from stanceline.domain.changes import (
     FactChanged,
     FactCorrected,
-    FactRecorded,
+    FactRanked,
     FactReinstated,
     FactRetracted,
 )
-from stanceline.domain.facts import FactContent, details_model
+from stanceline.domain.events import DomainEvent, FactRecorded
+from stanceline.domain.facts import FactContent, Rank, Source, details_model
 from stanceline.errors import FactStateError
 
 
@@ -47,10 +47,34 @@ def corrected(content: FactContent, event: FactCorrected) -> FactContent:
             "kind": kind,
             "date": event.date or content.date,
             "summary": event.summary or content.summary,
-            "source": event.source or content.source,
+            **_sources_after(content, event),
             "details": checked,
+            "event": event.event or content.event,
         }
     )
+
+
+def _sources_after(content: FactContent, event: FactCorrected) -> dict[str, object]:
+    """`source` replaces the fact's (its first), `sources` all of them; `add_sources`
+    adds those it does not cite yet. In the one-source form when one is left."""
+    sources: tuple[Source, ...] = content.all_sources
+    if event.sources is not None:
+        sources = event.sources
+    elif event.source is not None:
+        sources = (event.source, *sources[1:])
+    for added in event.add_sources or ():
+        if added not in sources:
+            sources = (*sources, added)
+    if len(sources) == 1:
+        return {"source": sources[0], "sources": None}
+    return {"source": None, "sources": sources}
+
+
+def ranked(content: FactContent, event: FactRanked) -> FactContent:
+    """The content after a rank change: the reason is kept as the rank's (none for normal)."""
+    if event.rank is Rank.NORMAL:
+        return content.model_copy(update={"rank": None, "rank_reason": None})
+    return content.model_copy(update={"rank": event.rank, "rank_reason": event.reason})
 
 
 def evolve(state: FactState | None, event: DomainEvent) -> FactState:
@@ -67,6 +91,8 @@ def evolve(state: FactState | None, event: DomainEvent) -> FactState:
     )
     if isinstance(event, FactCorrected):
         state = replace(state, content=corrected(state.content, event))
+    elif isinstance(event, FactRanked):
+        state = replace(state, content=ranked(state.content, event))
     if event.COUNTS_AFTER is None:
         return state
     return replace(state, retracted=not event.COUNTS_AFTER)
@@ -94,6 +120,12 @@ def check_can_retract(state: FactState) -> None:
         raise FactStateError(f"fact {state.fact_id!r} is already retracted")
 
 
+def check_can_rank(state: FactState) -> None:
+    """A retracted fact is reinstated before it is ranked."""
+    if state.retracted:
+        raise FactStateError(f"fact {state.fact_id!r} is retracted: reinstate it before ranking it")
+
+
 def check_can_reinstate(state: FactState) -> None:
     """Only a retracted fact can be reinstated."""
     if not state.retracted:
@@ -104,4 +136,5 @@ CHANGE_CHECKS = {
     FactCorrected: check_can_correct,
     FactRetracted: check_can_retract,
     FactReinstated: check_can_reinstate,
+    FactRanked: check_can_rank,
 }

@@ -66,7 +66,7 @@ def recorded_fact(event: FactRecorded) -> ValidFact:
     return ValidFact(
         event.fact_id,
         event.KIND,
-        event.source,
+        event.sources or ((event.source,) if event.source else ()),
         event.details,
         dumped,
         dumped_content_hash(dumped),

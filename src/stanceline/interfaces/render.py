@@ -19,7 +19,8 @@ from stanceline.application.reports import (
     TimelineReport,
 )
 from stanceline.application.verify import VerifyReport
-from stanceline.domain.events import RECORDED, FactCorrected
+from stanceline.domain.changes import FactCorrected
+from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
 from stanceline.projections.explain import Explanation, FactRef
 

@@ -22,8 +22,9 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from stanceline.domain.changes import FactChanged
 from stanceline.domain.dates import MIN_DAY
-from stanceline.domain.events import DomainEvent, FactChanged, FactRecorded
+from stanceline.domain.events import DomainEvent, FactRecorded
 from stanceline.domain.recording import NewFact
 from stanceline.projections import index
 from stanceline.projections.dialect import UPSTREAM, Dialect

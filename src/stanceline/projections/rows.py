@@ -18,7 +18,8 @@ from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
-from stanceline.domain.events import RECORDED, FactChanged, FactCorrected, FactRecorded
+from stanceline.domain.changes import FactChanged, FactCorrected
+from stanceline.domain.events import RECORDED, FactRecorded
 from stanceline.domain.facts import Component, FactContent, FactKind, effect_of
 from stanceline.domain.history import Step
 from stanceline.domain.intake import ValidFact, valid_fact

@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-from stanceline.domain.events import CHANGES_BY_NAME, FACT_EVENTS, RECORDED
+from stanceline.domain.changes import CHANGES_BY_NAME
+from stanceline.domain.events import FACT_EVENTS, RECORDED
 
 SPEC_VERSION = "1.0"
 # Each event class declares its wire type (WIRE_TYPE), never derived from its Python name.

@@ -11,8 +11,9 @@ import click
 
 from stanceline.application import json_input
 from stanceline.application.loading import count_objects
+from stanceline.domain.amending import ChangeInput
 from stanceline.domain.facts import FactKind
-from stanceline.domain.intake import ChangeInput, import_schema
+from stanceline.domain.intake import import_schema
 from stanceline.errors import FieldError
 from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (

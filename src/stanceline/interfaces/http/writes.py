@@ -11,7 +11,7 @@ from stanceline.application import Stanceline, json_input
 from stanceline.application.loading import NumberedFact, parse_facts
 from stanceline.application.reports import FactVersionReport, LoadResult
 from stanceline.domain.actors import ActorCatalogue
-from stanceline.domain.events import FactChanged
+from stanceline.domain.changes import FactChanged
 from stanceline.domain.facts import FactKind, Published, Text, Url
 from stanceline.domain.intake import FACT_ID_PATTERN
 from stanceline.errors import FieldIssue, JsonInputError, ProblemError
