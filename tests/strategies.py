@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace as _replace
 
 from hypothesis import strategies as st
 
@@ -217,6 +218,28 @@ def occurrences(
             Occurrence(f"fact-{index}", component, value, earliest, latest, position, text, measure)
         )
     return facts
+
+
+@st.composite
+def claimed_occurrences(draw: st.DrawFn, max_size: int = 6, max_span: int = 3) -> list[Occurrence]:
+    """Facts as `occurrences` gives them, some sharing an event (DESIGN §7): each joins a
+    happening of its part (component and measure) or starts one, with or without a key."""
+    facts = draw(occurrences(max_size=max_size, max_span=max_span))
+    happenings: dict[tuple[Component, str | None], list[str]] = {}
+    claimed = []
+    for fact in facts:
+        part = (fact.component, fact.measure)
+        keys = happenings.setdefault(part, [])
+        choice = draw(st.integers(0, len(keys) + 1))  # an existing one, a new one, or none
+        if choice < len(keys):
+            event: str | None = keys[choice]
+        elif choice == len(keys):
+            event = f"event-{fact.component.value}-{fact.measure}-{len(keys)}"
+            keys.append(event)
+        else:
+            event = None
+        claimed.append(_replace(fact, event=event))
+    return claimed
 
 
 # A window long enough for three disjoint ranges of up to four days, with gaps.

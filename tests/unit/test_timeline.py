@@ -50,6 +50,7 @@ def test_bands_give_the_summary_of_every_day(
         summary = stance_on(facts, day).summary
         band = band_on(bands, day)
         assert (band.value, band.possible) == (summary.value, tuple(sorted(summary.possible)))
+        assert (band.disputed, band.default) == (summary.disputed, summary.default)
         assert band.certainty == summary.certainty
         day += ONE_DAY
 
@@ -68,7 +69,8 @@ def test_bands_are_contiguous_maximal_and_cover_the_range(
         assert band.value in band.possible
     for before, after in pairwise(bands):
         assert after.start == before.end + ONE_DAY
-        assert (before.value, before.possible) != (after.value, after.possible)
+        shown = ("value", "possible", "disputed", "default")
+        assert [getattr(before, k) for k in shown] != [getattr(after, k) for k in shown]
 
 
 @given(occurrences(max_size=4), query_days(), st.permutations(range(4)))
@@ -96,13 +98,16 @@ def test_russia_designated_in_some_day_of_2003_and_lifted_in_april_2025() -> Non
     ]
 
 
-def test_components_outside_the_summary_never_split_a_band() -> None:
+def test_components_outside_the_summary_split_a_band_only_where_it_stops_being_a_default() -> None:
     facts = [
         occurrence("frozen", Component.ASSETS, "frozen", "2022-01", 1),
         occurrence("sanctions", Component.SANCTIONS, "active", "2023", 2),
     ]
-    (band,) = summary_bands(facts, date(2021, 1, 1), date(2024, 1, 1))
-    assert (band.value, band.possible) == ("no_relations", ("no_relations",))
+    bands = summary_bands(facts, date(2021, 1, 1), date(2024, 1, 1))
+    assert [(b.start, b.end, b.value, b.possible, b.default) for b in bands] == [
+        (date(2021, 1, 1), date(2021, 12, 31), "no_relations", ("no_relations",), True),
+        (date(2022, 1, 1), date(2024, 1, 1), "no_relations", ("no_relations",), False),
+    ]
 
 
 def test_the_calendar_s_ends_can_be_drawn() -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple, Protocol, TypeVar
 
+from stanceline.domain import claims
 from stanceline.domain.facts import DEFAULTS, Component
 from stanceline.domain.stance import Answer, Occurrence, combine_measures, summary_of
 
@@ -72,28 +73,32 @@ def stance_segments(occurrences: Iterable[Occurrence]) -> dict[Component, list[S
         component: _segments(
             _sanctions(group)
             if component is Component.SANCTIONS
-            else _sweep(group, DEFAULTS[component])
+            else _pieces(group, DEFAULTS[component])
         )
         for component, group in groups.items()
     }
 
 
 def summary_segments(components: Mapping[Component, Sequence[Segment]]) -> list[Segment]:
-    """The summary over the whole calendar, from its inputs' segments (as stance_on's)."""
-    inputs = [components[component] for component in _SUMMARY_INPUTS]
+    """The summary over the whole calendar, from the components' segments (as stance_on's:
+    its inputs give its values, every component whether it is a default)."""
+    parts = list(components)
     pieces: list[_Piece] = []
-    for start, current in _aligned(inputs):
-        answers = {c: segment.answer for c, segment in zip(_SUMMARY_INPUTS, current, strict=True)}
+    for start, current in _aligned([components[part] for part in parts]):
+        answers = {c: segment.answer for c, segment in zip(parts, current, strict=True)}
         _extend(pieces, start, summary_of(answers), None)
     return _segments(pieces)
 
 
-_SUMMARY_INPUTS = (
-    Component.RECOGNITION,
-    Component.TALIBAN_ENVOY,
-    Component.ENVOY_TO_KABUL,
-    Component.DESIGNATION,
-)
+def _pieces(occurrences: Sequence[Occurrence], default: str) -> list[_Piece]:
+    """One small component's answers from date.min on: by the sweep, or, where claims of
+    one happening disagree, by the rules on each day the answer may turn."""
+    if not claims.has_disputes(occurrences):
+        return _sweep(occurrences, default)
+    pieces: list[_Piece] = []
+    for day in claims.turning_days(occurrences):
+        _extend(pieces, day, *claims.solve(occurrences, day, default))
+    return pieces
 
 
 def _key(occurrence: Occurrence) -> tuple[date, int]:
@@ -127,12 +132,13 @@ def _sweep(occurrences: Sequence[Occurrence], default: str) -> list[_Piece]:
         while certain and _key(certain[first]) < bound:
             first += 1
         held = bool(certain) and day == bound[0]
-        _extend(pieces, day, *_answer(uncertain, certain, first, bound[1] if held else 0, default))
+        hold = bound[1] if held else 0
+        _extend(pieces, day, *_answer(uncertain, certain, first, hold, default, opened == 0))
         # K set by a fact of this day held back facts recorded before it: the next day
         # it no longer does, whether or not another fact turns then.
         after = day + _ONE_DAY if held and day < date.max else None
         if after and (index + 1 == len(days) or days[index + 1] > after):
-            _extend(pieces, after, *_answer(uncertain, certain, first, 0, default))
+            _extend(pieces, after, *_answer(uncertain, certain, first, 0, default, False))
     return pieces
 
 
@@ -142,6 +148,7 @@ def _answer(
     first: int,
     held_before: int,
     default: str,
+    no_fact: bool,
 ) -> tuple[Answer, Occurrence | None]:
     """The answer on a day (as stance._solve), from the sweep's state on that day.
 
@@ -162,7 +169,7 @@ def _answer(
             facts.append(o.fact_id)
             possible.add(o.value)
     since = behind.edtf if behind else None
-    return Answer(value, frozenset(possible), since, tuple(facts)), behind
+    return Answer(value, frozenset(possible), since, tuple(facts), default=no_fact), behind
 
 
 def _sanctions(occurrences: Sequence[Occurrence]) -> list[_Piece]:
@@ -170,7 +177,7 @@ def _sanctions(occurrences: Sequence[Occurrence]) -> list[_Piece]:
     measures: dict[str | None, list[Occurrence]] = {}
     for occurrence in occurrences:
         measures.setdefault(occurrence.measure, []).append(occurrence)
-    swept = [_sweep(group, "none") for group in measures.values()]
+    swept = [_pieces(group, "none") for group in measures.values()]
     if not swept:
         return [_Piece(date.min, combine_measures([]), None)]
     combined: list[_Piece] = []

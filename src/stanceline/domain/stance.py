@@ -17,20 +17,17 @@ gives. That set has a closed form, so no enumeration is needed:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from itertools import product
 
+from stanceline.domain import claims
+from stanceline.domain.answer import Answer, Certainty, Occurrence
 from stanceline.domain.facts import DEFAULTS, Component
 
-
-class Certainty(StrEnum):
-    """Whether one value or several are possible on the day asked."""
-
-    CERTAIN = "certain"
-    UNCERTAIN = "uncertain"
+__all__ = ["Answer", "Certainty", "Occurrence", "Stance", "Summary", "stance_on", "summary_of"]
 
 
 class Summary(StrEnum):
@@ -41,40 +38,6 @@ class Summary(StrEnum):
     CHARGE_LEVEL = "charge_level"
     DESIGNATED = "designated"
     NO_RELATIONS = "no_relations"
-
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """A fact as the rules see it: what it sets, and when it may have happened."""
-
-    fact_id: str
-    component: Component
-    value: str
-    earliest: date
-    latest: date
-    position: int
-    edtf: str
-    measure: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A component's (or the summary's) answer on one day."""
-
-    value: str
-    possible: frozenset[str]
-    since: str | None = None
-    facts: tuple[str, ...] = ()
-
-    @property
-    def certainty(self) -> Certainty:
-        """Certain when exactly one value is possible."""
-        return Certainty.CERTAIN if len(self.possible) == 1 else Certainty.UNCERTAIN
-
-    @property
-    def alternatives(self) -> list[str]:
-        """The other possible values, sorted."""
-        return sorted(self.possible - {self.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +61,9 @@ def answer_on(occurrences: Iterable[Occurrence], on: date, default: str) -> Answ
 def _solve(
     occurrences: Iterable[Occurrence], on: date, default: str
 ) -> tuple[Answer, Occurrence | None]:
+    occurrences = list(occurrences)
+    if claims.has_disputes(occurrences):
+        return claims.solve(occurrences, on, default)
     relevant = [o for o in occurrences if o.earliest <= on]
     certain = [o for o in relevant if o.latest <= on]
     if not certain:
@@ -117,6 +83,7 @@ def _solve(
         possible=frozenset(possible),
         since=behind.edtf if behind else None,
         facts=tuple(o.fact_id for o in facts),
+        default=not relevant,
     )
     return answer, behind
 
@@ -135,11 +102,15 @@ def combine_measures(solved: Sequence[tuple[Answer, Occurrence | None]]) -> Answ
     In the order the measures first appear among the facts.
     """
     answers = [answer for answer, _ in solved]
-    possible = set()
-    if any("active" in a.possible for a in answers):
-        possible.add("active")
-    if all("none" in a.possible for a in answers):
-        possible.add("none")
+    possible = _sanctions_possible([a.possible for a in answers])
+    # A measure's happening whose claims disagree: what each leaves of the whole.
+    readings = []
+    for i, answer in enumerate(answers):
+        for reading in answer.readings:
+            others = [a.possible for a in answers[:i] + answers[i + 1 :]]
+            fixed = frozenset(_sanctions_possible([p, *others]) for p in reading)
+            if len(fixed) > 1:
+                readings.append(fixed)
     value = "active" if any(a.value == "active" for a in answers) else "none"
     behind = max(
         (b for a, b in solved if a.value == value and b is not None), key=_order, default=None
@@ -151,10 +122,23 @@ def combine_measures(solved: Sequence[tuple[Answer, Occurrence | None]]) -> Answ
         facts.insert(0, behind.fact_id)
     return Answer(
         value=value,
-        possible=frozenset(possible),
+        possible=possible,
         since=behind.edtf if behind else None,
         facts=tuple(facts),
+        disputed=bool(readings),
+        default=all(a.default for a in answers),
+        readings=tuple(readings),
     )
+
+
+def _sanctions_possible(measures: Sequence[frozenset[str]]) -> frozenset[str]:
+    """Active may be while any measure may be; none while every measure may be none."""
+    possible = set()
+    if any("active" in p for p in measures):
+        possible.add("active")
+    if all("none" in p for p in measures):
+        possible.add("none")
+    return frozenset(possible)
 
 
 def summarise(recognition: str, taliban_envoy: str, envoy_to_kabul: str, designation: str) -> str:
@@ -196,9 +180,31 @@ def stance_on(occurrences: Iterable[Occurrence], on: date) -> Stance:
 
 
 def summary_of(components: Mapping[Component, Answer]) -> Answer:
-    """The summary's answer from the components' answers: the rule on every combination."""
+    """The summary's answer from the components' answers: the rule on every combination.
+
+    Disputed when a happening of one input whose claims disagree leaves the summary
+    different possible values by the claim it is fixed to; a default when every
+    component is.
+    """
     inputs = [components[c] for c in _SUMMARY_INPUTS]
-    return _summary_of(tuple(a.value for a in inputs), tuple(a.possible for a in inputs))
+    values = tuple(a.value for a in inputs)
+    possibles = tuple(a.possible for a in inputs)
+    answer = _summary_of(values, possibles)
+    disputed = any(
+        len(
+            {
+                _summary_of(values, (*possibles[:i], fixed, *possibles[i + 1 :])).possible
+                for fixed in reading
+            }
+        )
+        > 1
+        for i, a in enumerate(inputs)
+        for reading in a.readings
+    )
+    default = all(a.default for a in components.values())
+    if disputed or default:
+        return replace(answer, disputed=disputed, default=default)
+    return answer
 
 
 # Few combinations exist (at most 36 of values times 441 of possible sets); a world asks

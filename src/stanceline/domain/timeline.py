@@ -8,11 +8,10 @@ number of facts (O(n log n)), never with the length of the range.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from stanceline.domain.dates import MIN_DAY
-from stanceline.domain.diff import SUMMARY_INPUTS
 from stanceline.domain.segments import stance_segments, summary_segments
 from stanceline.domain.stance import Certainty, Occurrence
 
@@ -25,6 +24,8 @@ class Band:
     end: date
     value: str
     possible: tuple[str, ...]
+    disputed: bool = False  # sources disagree in a way that matters on these days
+    default: bool = False  # no fact of any part can have happened by then
 
     @property
     def certainty(self) -> Certainty:
@@ -35,17 +36,36 @@ class Band:
 def summary_bands(occurrences: Iterable[Occurrence], start: date, end: date) -> list[Band]:
     """The summary on every day of [start, end], as contiguous bands covering it exactly.
 
-    Neighbouring bands differ in value or in possible values; `possible` is sorted.
+    Neighbouring bands differ in value, possible values, disputed or default; `possible`
+    is sorted.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    inputs = [o for o in occurrences if o.component in SUMMARY_INPUTS]
-    summary = summary_segments(stance_segments(inputs))
-    return [
-        Band(max(s.start, start), min(s.end, end), s.answer.value, tuple(sorted(s.answer.possible)))
-        for s in summary
+    pieces = [
+        Band(
+            max(s.start, start),
+            min(s.end, end),
+            s.answer.value,
+            tuple(sorted(s.answer.possible)),
+            s.answer.disputed,
+            s.answer.default,
+        )
+        for s in summary_segments(stance_segments(occurrences))
         if s.start <= end and start <= s.end
     ]
+    bands = pieces[:1]
+    for band in pieces[1:]:
+        last = bands[-1]
+        if (band.value, band.possible, band.disputed, band.default) == (
+            last.value,
+            last.possible,
+            last.disputed,
+            last.default,
+        ):
+            bands[-1] = replace(last, end=band.end)
+        else:
+            bands.append(band)
+    return bands
 
 
 def first_day(ranges: Iterable[tuple[date, date]]) -> date | None:
