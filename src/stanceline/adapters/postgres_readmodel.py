@@ -57,7 +57,12 @@ class PostgresDialect(Dialect):
     def sql(self, statement: str) -> str:
         return _NAMED.sub(r"%(\1)s", statement.format(**self._tables))
 
-    def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
+    def create_tables(
+        self,
+        statements: Sequence[str],
+        made: Callable[[Any], None],
+        columns: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
         """The library's tables (the events' with their trigger) and ours, in one transaction,
         only when one is missing: no DDL, so no lock, on a store that has them all."""
         schema, events_table = self.schema, self.recorder.events_table_name
@@ -67,6 +72,12 @@ class PostgresDialect(Dialect):
 
         def create(curs: Cursor[DictRow]) -> None:
             create_trigger(curs, schema, events_table)
+            for key, name, sql_type in columns:
+                curs.execute(
+                    SQL("ALTER TABLE IF EXISTS {} ADD COLUMN IF NOT EXISTS {} {}").format(
+                        Identifier(schema, TABLES[key]), Identifier(name), SQL(sql_type)
+                    )
+                )
             for statement in statements:
                 curs.execute(self.sql(statement))
             made(curs)

@@ -40,14 +40,28 @@ class SQLiteDialect(Dialect):
         # SQLite reads `:name` parameters as they are.
         return statement.format(**_TABLES)
 
-    def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
+    def create_tables(
+        self,
+        statements: Sequence[str],
+        made: Callable[[Any], None],
+        columns: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
         # Read-only, nothing can be made: a table an earlier release did not make (the
-        # seals') is read as empty (has_table).
+        # seals') is read as empty (has_table); a column it did not make cannot be read.
         if self.read_only:
+            with self.reading() as c:
+                if missing := _missing(c, columns):
+                    raise StoreReadOnlyError(
+                        f"this store's read model was made by an earlier release (it has no "
+                        f"{missing[0][1]!r} column) and the store is read-only here: open it "
+                        "once where it can be written, so that the read model is upgraded"
+                    )
             return
         # A deferred transaction, as the library makes its own tables in: opening a store
         # never waits for a writer when there is nothing to make.
         with self.datastore.transaction(commit=True) as c:
+            for key, name, sql_type in _missing(c, columns):
+                c.execute(f"ALTER TABLE {TABLES[key]} ADD COLUMN {name} {sql_type}")
             for statement in statements:
                 c.execute(self.sql(statement))
             made(c)
@@ -120,6 +134,16 @@ class SQLiteDialect(Dialect):
             except BaseException:
                 connection.rollback()
                 raise
+
+
+def _missing(c: Any, columns: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Those of `columns` whose table is there without them (none on a new file)."""
+    found: dict[str, set[str]] = {}
+    for key, _, _ in columns:
+        if key not in found:
+            c.execute(f"PRAGMA table_info({TABLES[key]})")
+            found[key] = {row[1] for row in c.fetchall()}
+    return [column for column in columns if found[column[0]] and column[1] not in found[column[0]]]
 
 
 def _begin_at_once(cursor: SQLiteCursor) -> None:

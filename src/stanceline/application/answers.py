@@ -9,6 +9,7 @@ from typing import Any
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
 from stanceline.domain.actors import Actor
+from stanceline.domain.facts import Rank
 from stanceline.domain.history import history
 from stanceline.domain.knowledge import Knowledge
 from stanceline.domain.stance import stance_on
@@ -23,10 +24,17 @@ class Answers:
         self.read = read
         self.view = read.view
 
-    def stance(self, actor: str, on: date, known_at: str | None = None) -> StanceReport:
-        """One actor's stance on one day, as known now or at `known_at`."""
+    def stance(
+        self,
+        actor: str,
+        on: date,
+        known_at: str | None = None,
+        according_to: str | None = None,
+    ) -> StanceReport:
+        """One actor's stance on one day, as known now or at `known_at`, in the record's view
+        or according to one source (its publisher or url)."""
         knowledge = self.read.known_at(known_at)
-        return self._stance(self.read.resolve(actor), on, knowledge)
+        return self._stance(self.read.resolve(actor), on, knowledge, according_to)
 
     def stance_at_once(self, actor: str, on: date) -> StanceReport | None:
         """stance(actor, on) as known now, if the temporal index answers it at once, else None.
@@ -42,49 +50,74 @@ class Answers:
         parts = self.view.answers_at_once(who.code, on)
         return None if parts is None else StanceReport.from_parts(who, on, parts)
 
-    def _stance(self, actor: Actor, on: date, knowledge: Knowledge) -> StanceReport:
-        if knowledge.position is None:
-            # As known now: one lookup in the temporal index.
+    def _stance(
+        self, actor: Actor, on: date, knowledge: Knowledge, according_to: str | None = None
+    ) -> StanceReport:
+        if knowledge.position is None and according_to is None:
+            # As known now, in the record's view: one lookup in the temporal index.
             parts = self.view.answers_on(actor.code, on)
             if parts is not None:
                 return StanceReport.from_parts(actor, on, parts)
-        # As known at an earlier position (or never a fact): the facts, through the rules.
-        return _by_rules(actor, on, self.view.facts_of(actor.code, knowledge.position), knowledge)
+        # As known at an earlier position, according to a source (or never a fact): the
+        # facts, through the rules.
+        rows = self.read.counting(actor.code, knowledge.position, according_to)
+        return _by_rules(actor, on, rows, knowledge, according_to)
 
-    def world(self, on: date, known_at: str | None = None) -> list[StanceReport]:
-        """The stance on one day of every actor with any fact, sorted by code."""
+    def world(
+        self, on: date, known_at: str | None = None, according_to: str | None = None
+    ) -> list[StanceReport]:
+        """The stance on one day of every actor with any fact, sorted by code (according to
+        a source: the same actors, those it says nothing of at their defaults)."""
         knowledge = self.read.known_at(known_at)
-        if knowledge.position is None:
+        if knowledge.position is None and according_to is None:
             reports = []
             for code, parts in self.view.world_on(on):
                 if parts is not None:
                     reports.append(StanceReport.from_parts(self.read.actor(code), on, parts))
-                elif rows := self.view.facts_of(code):  # not indexed yet: from its facts
+                elif self.view.facts_of(code):  # not indexed yet: from its facts
+                    rows = self.read.counting(code, None)
                     reports.append(_by_rules(self.read.actor(code), on, rows, knowledge))
             return reports
         return [
-            self._stance(self.read.actor(code), on, knowledge)
+            self._stance(self.read.actor(code), on, knowledge, according_to)
             for code in self.view.actors(knowledge.position)
         ]
 
-    def history(self, actor: str, known_at: str | None = None) -> HistoryReport:
-        """Every fact of one actor in effective-date order, with the change it made."""
+    def history(
+        self, actor: str, known_at: str | None = None, according_to: str | None = None
+    ) -> HistoryReport:
+        """Every fact of one actor that counts, in effective-date order, with the change it
+        made (according to a source: every fact citing it)."""
         knowledge = self.read.known_at(known_at)
         who = self.read.resolve(actor)
-        rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
+        counted = self.read.counting(who.code, knowledge.position, according_to)
+        rows = {row.fact_id: row for row in counted}
         changes = history([row.step() for row in rows.values()])
         entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
         return HistoryReport(
             actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
         )
 
-    def explain(self, actor: str, on: date, known_at: str | None = None) -> Explanation:
-        """Why one actor's stance on one day is what it is: facts, sources, rules."""
+    def explain(
+        self,
+        actor: str,
+        on: date,
+        known_at: str | None = None,
+        according_to: str | None = None,
+    ) -> Explanation:
+        """Why one actor's stance on one day is what it is: facts, sources, rules, and the
+        claims that disagree."""
         knowledge = self.read.known_at(known_at)
         who = self.read.resolve(actor)
-        rows = self.view.facts_of(who.code, knowledge.position)
+        rows = self.read.counting(who.code, knowledge.position, according_to)
         versions = self.view.versions_of(who.code, knowledge.position)
-        return explain(who, on, rows, versions, knowledge.text)
+        deprecated = []
+        if according_to is None:
+            every = self.view.facts_of(who.code, knowledge.position)
+            deprecated = [row for row in every if row.claim_rank is Rank.DEPRECATED]
+        report = explain(who, on, rows, versions, knowledge.text, deprecated)
+        report.according_to = according_to
+        return report
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every fact as an import-format object, in recording order."""
@@ -106,9 +139,15 @@ class Answers:
 
 
 def _by_rules(
-    actor: Actor, on: date, rows: Sequence[FactRow], knowledge: Knowledge
+    actor: Actor,
+    on: date,
+    rows: Sequence[FactRow],
+    knowledge: Knowledge,
+    according_to: str | None = None,
 ) -> StanceReport:
+    """The stance from the facts that count (as ReadSide.counting gives them)."""
     occurrences = [o for row in rows if (o := row.occurrence()) is not None]
     report = StanceReport.of(actor, stance_on(occurrences, on))
     report.known_at = knowledge.text
+    report.according_to = according_to
     return report

@@ -21,6 +21,7 @@ from stanceline.adapters.log import Listener, open_log
 from stanceline.application.answers import Answers
 from stanceline.application.audits import Audits
 from stanceline.application.commands import Commands
+from stanceline.application.disputes import Disputes
 from stanceline.application.feeds import Feeds
 from stanceline.application.loading import NumberedFact, Progress
 from stanceline.application.readside import ReadSide
@@ -75,6 +76,7 @@ class Stanceline:
         self.correct = self.commands.correct
         self.retract = self.commands.retract
         self.reinstate = self.commands.reinstate
+        self.rank = self.commands.rank
         self.fact_state = self.commands.fact_state
         self.fact_events = self.commands.fact_events
         # Historians.
@@ -90,6 +92,7 @@ class Stanceline:
         self.knowledge_label = timelines.knowledge_label
         # Auditors.
         self.fact = audits.fact
+        self.claims = Disputes(read).claims
         self.diff_dates = audits.diff_dates
         self.diff_knowledge = audits.diff_knowledge
         # Services.

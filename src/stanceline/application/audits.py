@@ -56,13 +56,19 @@ class Audits:
         )
 
     def diff_dates(
-        self, actor: str | None, after: date, upto: date, known_at: str | None = None
+        self,
+        actor: str | None,
+        after: date,
+        upto: date,
+        known_at: str | None = None,
+        according_to: str | None = None,
     ) -> DateDiff:
         """Every change of a component or the summary on a day in (after, upto]."""
         knowledge = self.read.known_at(known_at)
         changes = []
         for who in self.read.actors(actor, knowledge.position):
-            rows = {r.fact_id: r for r in self.view.facts_of(who.code, knowledge.position)}
+            counted = self.read.counting(who.code, knowledge.position, according_to)
+            rows = {r.fact_id: r for r in counted}
             occurrences = [o for r in rows.values() if (o := r.occurrence()) is not None]
             for change in changes_between(occurrences, after, upto):
                 changes.append(

@@ -8,9 +8,11 @@ from datetime import datetime
 
 from stanceline.application.loading import NumberedFact
 from stanceline.domain.amending import ChangeRequest, change_event
+from stanceline.domain.claims import Claimed, check_claim, part_of
 from stanceline.domain.events import (
     DomainEvent,
 )
+from stanceline.domain.facts import effect_of
 from stanceline.domain.intake import ValidFact
 from stanceline.domain.lifecycle import FactState, evolve
 from stanceline.domain.recording import NewFact, new_fact
@@ -27,8 +29,12 @@ class Batch:
         stored: dict[str, set[str]],
         recorded_at: datetime,
         by: str,
+        claims_of: Callable[[str], dict[str, Claimed]] = lambda event: {},
     ) -> None:
         self.fact_state = fact_state
+        self.claims_of = claims_of
+        # The claims of each event a line names, as stored and as this batch leaves them.
+        self.claims: dict[str, dict[str, Claimed]] = {}
         self.origin = origin
         self.hashes = stored
         self.recorded_at = recorded_at
@@ -73,6 +79,9 @@ class Batch:
                 f"fact {fact.fact_id!r} is already stored with different content "
                 "(stored facts are never edited: record a correction)",
             )
+        if (event := fact.dumped.get("event")) is not None:
+            claim = (fact.dumped["actor"], part_of(effect_of(fact.kind, fact.details)))
+            self._claim(event, fact.fact_id, claim)
         new = new_fact(fact, recorded_at=self.recorded_at, recorded_by=self.by)
         self.events.append(new)
         self.recorded[fact.fact_id] = new
@@ -93,8 +102,25 @@ class Batch:
         event = change_event(
             request, state, change_id=change_id, recorded_at=self.recorded_at, recorded_by=self.by
         )
+        after = evolve(state, event)
+        content = after.content
+        if content.event is not None and content != state.content:
+            self._claim(content.event, after.fact_id, (content.actor, part_of(content.effect())))
+        if state.content.event not in (None, content.event):
+            self._claims(state.content.event).pop(after.fact_id, None)
         self.events.append(event)
-        self.states[request.fact_id] = evolve(state, event)
+        self.states[request.fact_id] = after
+
+    def _claims(self, event: str) -> dict[str, Claimed]:
+        if event not in self.claims:
+            self.claims[event] = self.claims_of(event)
+        return self.claims[event]
+
+    def _claim(self, event: str, fact_id: str, claim: Claimed) -> None:
+        """Check that a fact can be a claim of `event` (check_claim), and count it one."""
+        claims = self._claims(event)
+        check_claim(event, fact_id, claim, claims)
+        claims[fact_id] = claim
 
     def _state(self, fact_id: str) -> FactState:
         """The fact as this batch leaves it so far: changed, recorded here, or as stored."""

@@ -18,9 +18,10 @@ from stanceline.application.readside import ReadSide
 from stanceline.application.reports import LoadResult
 from stanceline.domain.amending import ChangeRequest, change_event, validate_change
 from stanceline.domain.changes import FactChanged
+from stanceline.domain.claims import Claimed, check_claim, part_of
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.intake import ValidFact, validate_fact
-from stanceline.domain.lifecycle import FactState, fold
+from stanceline.domain.lifecycle import FactState, evolve, fold
 from stanceline.errors import (
     FieldError,
     ImportFileError,
@@ -78,7 +79,7 @@ class Commands:
             stored = self.read.view.hashes(
                 [f.fact.fact_id for f in facts if isinstance(f.fact, ValidFact)]
             )
-            batch = Batch(self.fact_state, origin, stored, self.clock(), by)
+            batch = Batch(self.fact_state, origin, stored, self.clock(), by, self.claims_of)
             for item in facts:
                 batch.add(item)
             try:
@@ -94,7 +95,8 @@ class Commands:
         raise StoreBusyError(f"{origin}: other writers kept conflicting; nothing was written")
 
     def change_fact(self, request: ChangeRequest, *, by: str | None = None) -> FactChanged:
-        """Correct, retract or reinstate one stored fact (FactStateError when not allowed)."""
+        """Correct, retract, reinstate or rank one stored fact (FactStateError when not
+        allowed; FieldError when a correction would break its event's claims)."""
         self._check_writable(f"fact {request.fact_id!r}")
         for _ in range(SAVE_RETRIES):
             state = self.fact_state(request.fact_id)
@@ -106,6 +108,10 @@ class Commands:
                 recorded_at=self.clock(),
                 recorded_by=by or default_recorder(),
             )
+            content = evolve(state, event).content
+            if content.event is not None and content != state.content:
+                claim = (content.actor, part_of(content.effect()))
+                check_claim(content.event, state.fact_id, claim, self.claims_of(content.event))
             try:
                 self.log.put([event])
             except IntegrityError:
@@ -130,6 +136,19 @@ class Commands:
             current = first.model_dump(exclude_none=True)
             raw["source"] = {**current, **source}
         return self.change_fact(validate_change(raw), by=by)
+
+    def rank(self, fact_id: str, rank: str, reason: str, *, by: str | None = None) -> FactChanged:
+        """Rank a claim preferred, normal or deprecated (DESIGN §7), saying why."""
+        request = validate_change({"ranks": fact_id, "rank": rank, "reason": reason})
+        return self.change_fact(request, by=by)
+
+    def claims_of(self, event: str) -> dict[str, Claimed]:
+        """The facts that are now claims of `event`, and what each tells of."""
+        self.read.catch_up()
+        return {
+            row.fact_id: (row.actor, (row.component.value, row.measure) if row.component else None)
+            for row in self.read.view.claims_of(event)
+        }
 
     def retract(self, fact_id: str, reason: str, *, by: str | None = None) -> FactChanged:
         """Retract a fact: from now on it no longer counts."""

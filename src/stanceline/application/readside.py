@@ -14,11 +14,14 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from stanceline.application.ports import Log
 from stanceline.domain.actors import Actor, ActorCatalogue, ActorKind
+from stanceline.domain.claims import cites, counting
 from stanceline.domain.events import DomainEvent
+from stanceline.domain.facts import Rank
 from stanceline.domain.knowledge import Knowledge, parse_known_at
 from stanceline.domain.recording import NewFact
 from stanceline.domain.stance import Occurrence
 from stanceline.errors import ProjectionError, StoreReadOnlyError, UnknownActorError
+from stanceline.projections.rows import FactRow
 
 Saved = Mapping[int, NewFact | DomainEvent]
 NO_EVENTS: Saved = MappingProxyType({})
@@ -146,6 +149,30 @@ class ReadSide:
         assert known.moment is not None
         return Knowledge(self.view.position_at(known.moment), known.text)
 
-    def occurrences(self, code: str, position: int | None) -> list[Occurrence]:
-        """The actor's facts that move its stance, as known at `position` (None: now)."""
-        return [o for r in self.view.facts_of(code, position) if (o := r.occurrence())]
+    def counting(
+        self, code: str, position: int | None, according_to: str | None = None
+    ) -> list[FactRow]:
+        """The actor's facts that count, as known at `position` (None: now), in recording order.
+
+        In the record's own view, the claims that count (DESIGN §7: preferred over normal,
+        never deprecated); according to a source, every fact citing it, whatever its rank.
+        Retracted facts never count.
+        """
+        rows = self.view.facts_of(code, position)
+        if according_to is None:
+            return counting(rows, _event, _rank)
+        return [row for row in rows if cites(row.sources, according_to)]
+
+    def occurrences(
+        self, code: str, position: int | None, according_to: str | None = None
+    ) -> list[Occurrence]:
+        """The actor's facts that count and move its stance, as `counting` gives them."""
+        return [o for r in self.counting(code, position, according_to) if (o := r.occurrence())]
+
+
+def _event(row: FactRow) -> str | None:
+    return row.event
+
+
+def _rank(row: FactRow) -> Rank:
+    return row.claim_rank

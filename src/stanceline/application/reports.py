@@ -13,6 +13,15 @@ from stanceline.domain.actors import Actor
 from stanceline.domain.history import Change
 from stanceline.domain.stance import Answer, Certainty, Stance
 
+DISPUTED = (
+    "Sources disagree on a happening in a way that changes this part's possible values on "
+    "the day (then always uncertain)."
+)
+DEFAULT = (
+    "No fact of this part (for the summary: of any part) can have happened by the day: the "
+    'value rests on no fact ("no fact recorded").'
+)
+
 
 class SummaryReport(BaseModel):
     """The one-word summary and how sure it is."""
@@ -20,13 +29,21 @@ class SummaryReport(BaseModel):
     value: str
     certainty: Certainty
     alternatives: list[str]
+    # DESIGN §7; last, as the stance JSON adds them.
+    disputed: bool = Field(default=False, description=DISPUTED)
+    default: bool = Field(default=False, description=DEFAULT)
 
 
-class ComponentReport(SummaryReport):
+class ComponentReport(BaseModel):
     """One component: value, certainty, the other possible values, and the facts behind it."""
 
+    value: str
+    certainty: Certainty
+    alternatives: list[str]
     since: str | None
     facts: list[str]
+    disputed: bool = Field(default=False, description=DISPUTED)
+    default: bool = Field(default=False, description=DEFAULT)
 
 
 class StanceReport(BaseModel):
@@ -38,6 +55,11 @@ class StanceReport(BaseModel):
     known_at: str | None = None
     summary: SummaryReport
     components: dict[str, ComponentReport]
+    according_to: str | None = Field(
+        default=None,
+        description="The source the answer is according to (its publisher or url, as "
+        "asked); null for the record's own view.",
+    )
 
     @classmethod
     def of(cls, actor: Actor, stance: Stance) -> StanceReport:
@@ -50,11 +72,7 @@ class StanceReport(BaseModel):
                 "on": stance.on.isoformat(),
                 "summary": _summary(stance.summary),
                 "components": {
-                    component.value: {
-                        **_summary(answer),
-                        "since": answer.since,
-                        "facts": list(answer.facts),
-                    }
+                    component.value: _component(answer)
                     for component, answer in stance.components.items()
                 },
             }
@@ -86,7 +104,16 @@ def _summary(answer: Answer) -> dict[str, Any]:
         "value": answer.value,
         "certainty": answer.certainty,
         "alternatives": answer.alternatives,
+        "disputed": answer.disputed,
+        "default": answer.default,
     }
+
+
+def _component(answer: Answer) -> dict[str, Any]:
+    """A component's part of the stance JSON, its keys in order."""
+    shown = _summary(answer)
+    flags = {"disputed": shown.pop("disputed"), "default": shown.pop("default")}
+    return {**shown, "since": answer.since, "facts": list(answer.facts), **flags}
 
 
 class HistoryEntry(BaseModel):
@@ -106,12 +133,16 @@ class HistoryEntry(BaseModel):
     fact_id: str
     kind: str
     summary: str
-    source: dict[str, Any]
+    source: dict[str, Any]  # the first of `sources`
+    sources: list[dict[str, Any]] = []
+    event: str | None = None
+    rank: str = "normal"
 
     @classmethod
     def of(cls, change: Change, payload: dict[str, Any]) -> HistoryEntry:
         """Report one change of a fact whose import-format payload is given."""
         step = change.step
+        sources = payload["sources"] if "sources" in payload else [payload["source"]]
         return cls(
             date=step.edtf,
             earliest=step.earliest.isoformat(),
@@ -125,7 +156,10 @@ class HistoryEntry(BaseModel):
             fact_id=step.fact_id,
             kind=payload["kind"],
             summary=payload["summary"],
-            source=payload["source"],
+            source=sources[0],
+            sources=sources,
+            event=payload.get("event"),
+            rank=payload.get("rank", "normal"),
         )
 
 
@@ -146,6 +180,8 @@ class TimelineBand(BaseModel):
     value: str
     certainty: Certainty
     possible: list[str]
+    disputed: bool = Field(default=False, description=DISPUTED)
+    default: bool = Field(default=False, description=DEFAULT)
 
 
 class TimelineFact(BaseModel):
@@ -170,6 +206,7 @@ class TimelineReport(BaseModel):
     from_: str = Field(alias="from")
     to: str
     known_at: str | None = None
+    according_to: str | None = None
     bands: list[TimelineBand]
     facts: list[TimelineFact]
 

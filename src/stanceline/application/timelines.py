@@ -27,6 +27,7 @@ class Timelines:
         start: date | None = None,
         end: date | None = None,
         known_at: str | None = None,
+        according_to: str | None = None,
     ) -> TimelineReport:
         """One actor's summary on every day of [start, end] as bands, and the facts there.
 
@@ -34,7 +35,8 @@ class Timelines:
         or `end` when that is later or there is none.
         """
         knowledge = self.read.known_at(known_at)
-        return self._timelines([self.read.resolve(actor)], start, end, knowledge)[0]
+        actors = [self.read.resolve(actor)]
+        return self._timelines(actors, start, end, knowledge, according_to)[0]
 
     def timelines(
         self,
@@ -42,6 +44,7 @@ class Timelines:
         start: date | None = None,
         end: date | None = None,
         known_at: str | None = None,
+        according_to: str | None = None,
     ) -> list[TimelineReport]:
         """Several actors' timelines over one shared range (default: every actor with a fact)."""
         knowledge = self.read.known_at(known_at)
@@ -51,7 +54,7 @@ class Timelines:
             chosen = {
                 code: self.read.actor(code) for code in self.view.actors(knowledge.position)
             }.values()
-        return self._timelines(list(chosen), start, end, knowledge)
+        return self._timelines(list(chosen), start, end, knowledge, according_to)
 
     def knowledge_label(self, known_at: str | None = None) -> str:
         """What answers are known at: the known-at given, or the store's position and time."""
@@ -69,14 +72,23 @@ class Timelines:
         start: date | None,
         end: date | None,
         knowledge: Knowledge,
+        according_to: str | None = None,
     ) -> list[TimelineReport]:
-        facts = {who.code: self.view.facts_of(who.code, knowledge.position) for who in actors}
+        facts = {
+            who.code: self.read.counting(who.code, knowledge.position, according_to)
+            for who in actors
+        }
         upto = end or datetime.now(UTC).date()
         ranges = ((row.earliest, row.latest) for rows in facts.values() for row in rows)
         first = start or min(first_day(ranges) or upto, upto)
         if upto < first:
             raise InvalidRangeError(f"from {first} is after to {upto}")
-        return [_report(who, facts[who.code], first, upto, knowledge.text) for who in actors]
+        return [
+            _report(who, facts[who.code], first, upto, knowledge.text).model_copy(
+                update={"according_to": according_to}
+            )
+            for who in actors
+        ]
 
 
 def _report(
@@ -100,6 +112,8 @@ def _report(
                 value=band.value,
                 certainty=band.certainty,
                 possible=list(band.possible),
+                disputed=band.disputed,
+                default=band.default,
             )
             for band in summary_bands(occurrences, start, end)
         ],

@@ -28,7 +28,8 @@ from heapq import nlargest
 from typing import TypeVar
 
 from stanceline.domain.answer import Answer, Occurrence
-from stanceline.domain.facts import Rank
+from stanceline.domain.facts import Effect, Rank
+from stanceline.errors import FieldError
 
 T = TypeVar("T")
 
@@ -60,6 +61,56 @@ def counting(
         if (rank := rank_of(claim)) is not Rank.DEPRECATED
         and (rank is Rank.PREFERRED or event_of(claim) not in preferred)
     ]
+
+
+# What a claim tells of: its actor and the part of the stance it moves (component and
+# measure; None for a statement).
+Part = tuple[str, str | None] | None
+Claimed = tuple[str, Part]
+
+
+def part_of(effect: Effect | None) -> Part:
+    """The part of the stance a fact with this effect moves (None: a statement)."""
+    return None if effect is None else (effect.component.value, effect.measure)
+
+
+def check_claim(event: str, fact_id: str, claim: Claimed, others: Mapping[str, Claimed]) -> None:
+    """A claim of `event` must tell of the actor and part its other claims tell of
+    (FieldError on `event` naming the one it disagrees with)."""
+    for other, (actor, part) in others.items():
+        if other == fact_id:
+            continue
+        if actor != claim[0]:
+            raise FieldError(
+                "event",
+                f"event {event!r} is a happening of {actor} (fact {other!r}); this fact is of "
+                f"{claim[0]}: the claims of one happening share their actor",
+            )
+        if part != claim[1]:
+            raise FieldError(
+                "event",
+                f"event {event!r} moves {_shown(part)} (fact {other!r}); this fact moves "
+                f"{_shown(claim[1])}: the claims of one happening move the same part",
+            )
+        return  # the others agree with this one already
+
+
+def _shown(part: Part) -> str:
+    if part is None:
+        return "no part of the stance (a statement)"
+    component, measure = part
+    return f"sanctions measure {measure!r}" if measure else component
+
+
+def cites(sources: Iterable[Mapping[str, object]], who: str) -> bool:
+    """Whether one of `sources` is `who`: its publisher, ignoring case, or its url exactly."""
+    wanted = who.strip()
+    folded = wanted.casefold()
+    return any(
+        (isinstance(publisher := source.get("publisher"), str) and publisher.casefold() == folded)
+        or source.get("url") == wanted
+        for source in sources
+    )
 
 
 def has_disputes(occurrences: Iterable[Occurrence]) -> bool:

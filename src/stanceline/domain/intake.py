@@ -213,6 +213,8 @@ def _sources_field(fact: FactInput) -> dict[str, Any]:
     if fact.source is not None and fact.sources is not None:
         raise FieldError("sources", "give source or sources, not both")
     given = _given_sources(fact)
+    if fact.sources == []:
+        raise FieldError("sources", "a list of at least one source")
     if not given:
         raise FieldError("source", "a fact needs a source (or sources, a list of them)")
     if len(given) == 1:

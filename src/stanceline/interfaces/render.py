@@ -22,6 +22,7 @@ from stanceline.application.verify import VerifyReport
 from stanceline.domain.changes import FactCorrected
 from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
+from stanceline.interfaces.disputes_text import dispute_lines, sources_lines
 from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
@@ -29,6 +30,11 @@ UNCERTAIN_NOTE = (
     "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
 )
 
+DISPUTED_NOTE = (
+    "! = disputed on this day: sources disagree on a happening, and which of them is right "
+    "changes the answer; `stanceline explain` and `stanceline claims` show each account."
+)
+DEFAULT_NOTE = "(...) = no fact recorded: the value is the default before any fact, not a finding."
 BANDS_NOTE = (
     "? = uncertain on these days: a fact's date range straddles them; "
     "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
@@ -55,11 +61,37 @@ class _Valued(Protocol):
     alternatives: list[str]
 
 
+_Flagged = SummaryReport | ComponentReport
+
+
 def cell(answer: _Valued) -> str:
-    """A value, marked '?' with its alternatives when uncertain."""
+    """A value, marked '?' with its alternatives when uncertain, '!' when disputed, and in
+    parentheses when no fact gives it (a default)."""
+    if getattr(answer, "default", False) and not answer.alternatives:
+        return f"({answer.value})"
     if not answer.alternatives:
         return answer.value
-    return f"{answer.value}? or {' or '.join(answer.alternatives)}"
+    mark = "!" if getattr(answer, "disputed", False) else "?"
+    return f"{answer.value}{mark} or {' or '.join(answer.alternatives)}"
+
+
+def _notes(answers: Sequence[_Flagged]) -> list[str]:
+    """The notes that explain the marks these answers' cells carry."""
+    notes = []
+    if any(a.alternatives and not a.disputed for a in answers):
+        notes.append(UNCERTAIN_NOTE)
+    if any(a.disputed for a in answers):
+        notes.append(DISPUTED_NOTE)
+    if any(a.default and not a.alternatives for a in answers):
+        notes.append(DEFAULT_NOTE)
+    return ["", *notes] if notes else []
+
+
+def _answers(reports: Sequence[StanceReport]) -> list[_Flagged]:
+    found: list[_Flagged] = []
+    for report in reports:
+        found += [report.summary, *report.components.values()]
+    return found
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -72,35 +104,33 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _uncertain(reports: Sequence[StanceReport]) -> bool:
-    return any(
-        r.summary.alternatives or any(c.alternatives for c in r.components.values())
-        for r in reports
-    )
-
-
 def stance_text(report: StanceReport) -> str:
     """One actor's stance as a short table."""
     rows = [
         [name, cell(c), c.since or "-", ", ".join(c.facts) or "-"]
         for name, c in report.components.items()
     ]
+    seen = _as_known(report.known_at, report.according_to)
     lines = [
-        f"{report.actor_name} ({report.actor}) on {report.on}{_as_known(report.known_at)}: "
-        f"{cell(report.summary)}",
+        f"{report.actor_name} ({report.actor}) on {report.on}{seen}: {cell(report.summary)}",
         "",
         table(["COMPONENT", "VALUE", "SINCE", "FACTS"], rows),
+        *_notes(_answers([report])),
     ]
-    if _uncertain([report]):
-        lines += ["", UNCERTAIN_NOTE]
     return "\n".join(lines)
 
 
-def _as_known(known_at: str | None) -> str:
-    return f", as known at {known_at}" if known_at else ""
+def _as_known(known_at: str | None, according_to: str | None = None) -> str:
+    known = f", as known at {known_at}" if known_at else ""
+    return known + (f", according to {according_to}" if according_to else "")
 
 
-def world_text(reports: Sequence[StanceReport], on: str, known_at: str | None = None) -> str:
+def world_text(
+    reports: Sequence[StanceReport],
+    on: str,
+    known_at: str | None = None,
+    according_to: str | None = None,
+) -> str:
     """Every actor's stance on one day, one row each."""
     if not reports:
         if known_at:
@@ -111,21 +141,21 @@ def world_text(reports: Sequence[StanceReport], on: str, known_at: str | None = 
         [r.actor, r.actor_name, cell(r.summary), *(cell(r.components[c.value]) for c in Component)]
         for r in reports
     ]
-    title = f"World on {on}{_as_known(known_at)} ({plural(len(reports), 'actor')})"
-    lines = [title, "", table(header, rows)]
-    if _uncertain(reports):
-        lines += ["", UNCERTAIN_NOTE]
-    return "\n".join(lines)
+    seen = _as_known(known_at, according_to)
+    title = f"World on {on}{seen} ({plural(len(reports), 'actor')})"
+    return "\n".join([title, "", table(header, rows), *_notes(_answers(reports))])
 
 
 def world_csv(reports: Sequence[StanceReport]) -> str:
-    """Every actor's stance on one day as CSV (alternatives joined by ';')."""
+    """Every actor's stance on one day as CSV (alternatives joined by ';'); the columns added
+    since the first release (each part's disputed and default) come after the others."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     parts = ["summary", *(c.value for c in Component)]
     writer.writerow(
         ["actor", "actor_name", "on"]
         + [f"{p}{suffix}" for p in parts for suffix in ("", "_certainty", "_alternatives")]
+        + [f"{p}{suffix}" for p in parts for suffix in ("_disputed", "_default")]
     )
     for r in reports:
         answers: list[SummaryReport | ComponentReport] = [
@@ -135,8 +165,13 @@ def world_csv(reports: Sequence[StanceReport]) -> str:
         writer.writerow(
             [r.actor, r.actor_name, r.on]
             + [x for a in answers for x in (a.value, a.certainty.value, ";".join(a.alternatives))]
+            + [_flag(x) for a in answers for x in (a.disputed, a.default)]
         )
     return out.getvalue()
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def history_text(report: HistoryReport) -> str:
@@ -164,7 +199,7 @@ def history_text(report: HistoryReport) -> str:
     lines.append(rendered[0])
     for e, line in zip(report.entries, rendered[1:], strict=True):
         lines.append(line)
-        lines.append(f"    source: {source_line(e.source)}")
+        lines += sources_lines(e.sources or [e.source], "    ")
     if any(e.order_uncertain for e in report.entries):
         lines += [
             "",
@@ -199,21 +234,13 @@ def timeline_text(report: TimelineReport) -> str:
     return "\n".join(lines)
 
 
-def source_line(source: dict[str, object]) -> str:
-    """A source in one line: publisher, "title", published, url."""
-    parts = [str(source[k]) for k in ("publisher",) if source.get(k)]
-    parts.append(f'"{source["title"]}"')
-    parts += [str(source[k]) for k in ("published", "url") if source.get(k)]
-    return ", ".join(parts)
-
-
 def fact_text(report: FactReport) -> str:
     """A fact's life as a short audit trail, oldest step first."""
     current = report.current
     lines = [
         f"Fact {report.id} ({report.actor}): {report.status}",
         f"  now: {current['kind']} on {current['date']}: {current['summary']}",
-        f"  source: {source_line(current['source'])}",
+        *sources_lines(current["sources"] if "sources" in current else [current["source"]], "  "),
         "",
     ]
     for v in report.versions:
@@ -231,7 +258,8 @@ def explanation_text(report: Explanation) -> str:
     """An explanation as a short audit note with sources."""
     summary = report.summary
     lines = [
-        f"{report.actor_name} ({report.actor}) on {report.on}{_as_known(report.known_at)}",
+        f"{report.actor_name} ({report.actor}) on {report.on}"
+        f"{_as_known(report.known_at, report.according_to)}",
         f"Summary: {cell(summary)}",
         f"  rule: {summary.rule}",
         "  read: " + ", ".join(f"{k} = {v}" for k, v in summary.inputs.items()),
@@ -247,16 +275,19 @@ def explanation_text(report: Explanation) -> str:
             lines.append("  no fact in force by this day: the default value")
         for ref in c.set_by:
             lines += ["  set by " + _ref_line(ref), *_ref_details(ref)]
+        why = (
+            "on some account of the claims that disagree it is the last"
+            if c.disputed
+            else "its date range straddles the day"
+        )
         for ref in c.uncertain_because:
-            lines += [
-                f"  uncertain because {_ref_line(ref)}: its date range straddles the day",
-                *_ref_details(ref),
-            ]
+            lines += [f"  uncertain because {_ref_line(ref)}: {why}", *_ref_details(ref)]
         for aside in c.set_aside:
             lines += [
                 f"  set aside: {_ref_line(aside)}",
                 f"      {aside.change} at {aside.changed_at} by {aside.changed_by}: {aside.reason}",
             ]
+        lines += dispute_lines(c)
     return "\n".join(lines)
 
 
@@ -268,7 +299,7 @@ def _ref_line(ref: FactRef) -> str:
 def _ref_details(ref: FactRef) -> list[str]:
     return [
         f"      {ref.summary}",
-        f"      source: {source_line(ref.source)}",
+        *sources_lines(ref.sources, "      "),
         f"      recorded {ref.recorded_at} by {ref.recorded_by}",
     ]
 

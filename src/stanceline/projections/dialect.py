@@ -40,8 +40,18 @@ class Dialect(ABC):
         """
 
     @abstractmethod
-    def create_tables(self, statements: Sequence[str], made: Callable[[Any], None]) -> None:
-        """Make the tables of `statements` where missing, then call `made` in that transaction."""
+    def create_tables(
+        self,
+        statements: Sequence[str],
+        made: Callable[[Any], None],
+        columns: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """Make the tables of `statements` where missing, then call `made` in that transaction.
+
+        `columns` (table key, name, SQL type) were added to tables an earlier release
+        made: they are added to such a table first, before the statements run (an index
+        on one, say).
+        """
 
     def has_table(self, key: str) -> bool:
         """Whether the table named by `key` (as in TABLES) is there: always, where every

@@ -9,8 +9,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from stanceline.domain.actors import Actor
+from stanceline.domain.claims import grouped, happening
 from stanceline.domain.facts import Component
-from stanceline.domain.stance import Answer, Certainty, Summary, stance_on
+from stanceline.domain.stance import Answer, Certainty, Occurrence, Summary, stance_on
 from stanceline.projections.rows import FactRow, format_time
 
 SUMMARY_RULES: list[tuple[Summary, str]] = [
@@ -32,13 +33,18 @@ class FactRef(BaseModel):
     latest: str
     doubtful: bool
     summary: str
-    source: dict[str, Any]
+    source: dict[str, Any]  # the first of `sources`
     recorded_at: str
     recorded_by: str
+    sources: list[dict[str, Any]]
+    event: str | None = None
+    rank: str = "normal"
+    rank_reason: str | None = None
 
     @classmethod
     def of(cls, row: FactRow) -> FactRef:
         """From a read-model version."""
+        sources = row.sources
         return cls(
             id=row.fact_id,
             kind=row.kind.value,
@@ -47,10 +53,22 @@ class FactRef(BaseModel):
             latest=row.latest.isoformat(),
             doubtful=row.doubtful,
             summary=row.payload["summary"],
-            source=row.payload["source"],
+            source=sources[0],
             recorded_at=format_time(row.recorded_at),
             recorded_by=row.recorded_by,
+            sources=sources,
+            event=row.event,
+            rank=row.claim_rank.value,
+            rank_reason=row.payload.get("rank_reason"),
         )
+
+
+class ClaimAlone(FactRef):
+    """A counting claim of a disputed happening, and the answer the part would have were
+    it the happening's one true account (the rest left as they are)."""
+
+    value: str
+    possible: list[str]
 
 
 class SetAside(FactRef):
@@ -72,6 +90,12 @@ class ComponentExplanation(BaseModel):
     set_by: list[FactRef]
     uncertain_because: list[FactRef]
     set_aside: list[SetAside]
+    disputed: bool = False
+    default: bool = False
+    # DESIGN §7: for a disputed part, each counting claim of a happening whose claims
+    # disagree, with the answer it alone gives; and the part's deprecated claims, kept.
+    claims: list[ClaimAlone] = []
+    deprecated: list[FactRef] = []
 
 
 class SummaryExplanation(BaseModel):
@@ -82,6 +106,8 @@ class SummaryExplanation(BaseModel):
     alternatives: list[str]
     rule: str
     inputs: dict[str, str]
+    disputed: bool = False
+    default: bool = False
 
 
 class Explanation(BaseModel):
@@ -93,6 +119,7 @@ class Explanation(BaseModel):
     known_at: str | None
     summary: SummaryExplanation
     components: dict[str, ComponentExplanation]
+    according_to: str | None = None
 
 
 def explain(
@@ -101,13 +128,28 @@ def explain(
     rows: Sequence[FactRow],
     versions: Sequence[FactRow],
     known_at: str | None,
+    deprecated: Sequence[FactRow] = (),
 ) -> Explanation:
-    """Explain from the facts that count (`rows`) and every version known (`versions`)."""
+    """Explain from the facts that count (`rows`), every version known (`versions`) and
+    the claims ranked deprecated (`deprecated`)."""
     by_id = {row.fact_id: row for row in rows}
     occurrences = [o for row in rows if (o := row.occurrence()) is not None]
     stance = stance_on(occurrences, on)
     components = {
-        component.value: _component(component, answer, by_id, versions, on)
+        component.value: _component(component, answer, by_id, versions, on).model_copy(
+            update={
+                "disputed": answer.disputed,
+                "default": answer.default,
+                "claims": _claims_alone(component, occurrences, by_id, on)
+                if answer.disputed
+                else [],
+                "deprecated": [
+                    FactRef.of(row)
+                    for row in deprecated
+                    if row.component is component and row.earliest <= on
+                ],
+            }
+        )
         for component, answer in stance.components.items()
     }
     inputs = {
@@ -127,6 +169,8 @@ def explain(
         rule=f"{stance.summary.value}: {rule} (rules apply in the order "
         "recognized > ambassador_level > charge_level > designated > no_relations)",
         inputs=inputs,
+        disputed=stance.summary.disputed,
+        default=stance.summary.default,
     )
     return Explanation(
         actor=actor.code,
@@ -156,6 +200,31 @@ def _component(
         uncertain_because=[FactRef.of(by_id[f]) for f in others],
         set_aside=_set_aside(component, versions, on),
     )
+
+
+def _claims_alone(
+    component: Component,
+    occurrences: Sequence[Occurrence],
+    by_id: dict[str, FactRow],
+    on: date,
+) -> list[ClaimAlone]:
+    """Each claim of a happening of `component` told two or more ways, and the part's
+    answer with the happening fixed to it."""
+    found = []
+    for key, claims in grouped(o for o in occurrences if o.component is component).items():
+        if len(claims) < 2:
+            continue
+        rest = [o for o in occurrences if happening(o) != key]
+        for claim in claims:
+            alone = stance_on([*rest, claim], on).components[component]
+            found.append(
+                ClaimAlone(
+                    **FactRef.of(by_id[claim.fact_id]).model_dump(),
+                    value=alone.value,
+                    possible=sorted(alone.possible),
+                )
+            )
+    return found
 
 
 def _set_aside(component: Component, versions: Sequence[FactRow], on: date) -> list[SetAside]:

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import OperationalError
 
-from stanceline.domain.facts import Component
+from stanceline.domain.claims import counting
+from stanceline.domain.facts import Component, Rank
 from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
 from stanceline.errors import LockBusyError
@@ -41,7 +43,7 @@ from stanceline.projections.rows import CURRENT
 
 # Bump when a segment's stored answer changes form (a key added to a part of the stance
 # JSON, say): stores written in another format are re-indexed when opened.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: `disputed` and `default` on every part (DESIGN §7)
 
 # The index's tables (name, statement), for the read model's SCHEMA. In stance_index,
 # changed: the last position that changed the actor's facts; built: the one its segments
@@ -241,7 +243,7 @@ class SegmentIndex:
             self.dialect.run(
                 c,
                 "SELECT fact_id, component, value, measure, edtf, earliest, latest, "
-                "first_position FROM {versions} "
+                "first_position, event, rank FROM {versions} "
                 f"WHERE actor = :actor AND active = 1 AND {CURRENT} ORDER BY first_position",
                 {"actor": actor},
             )
@@ -278,7 +280,7 @@ _COMPONENTS = {component.value: component for component in Component}
 
 
 def _occurrences(records: Iterable[Any]) -> list[Occurrence]:
-    """The facts that move a component (statements do not), in recording order."""
+    """The claims that count and move a component (statements do not), in recording order."""
     return [
         Occurrence(
             fact_id=r["fact_id"],
@@ -289,10 +291,15 @@ def _occurrences(records: Iterable[Any]) -> list[Occurrence]:
             position=r["first_position"],
             edtf=r["edtf"],
             measure=r["measure"],
+            event=r["event"],
         )
-        for r in records
+        for r in counting(records, itemgetter("event"), _rank)
         if r["component"] is not None and r["value"] is not None
     ]
+
+
+def _rank(record: Any) -> Rank:
+    return Rank(record["rank"]) if record["rank"] else Rank.NORMAL
 
 
 def _dump(answer: Answer, part: str) -> str:
@@ -304,6 +311,7 @@ def _dump(answer: Answer, part: str) -> str:
     }
     if part != SUMMARY:
         shown.update(since=answer.since, facts=answer.facts)
+    shown.update(disputed=answer.disputed, default=answer.default)
     return orjson.dumps(shown).decode()
 
 

@@ -30,6 +30,7 @@ from stanceline.projections import index
 from stanceline.projections.dialect import UPSTREAM, Dialect
 from stanceline.projections.index import SegmentIndex
 from stanceline.projections.rows import (
+    ADDED_COLUMNS,
     COLUMNS,
     CURRENT,
     KNOWN_AT,
@@ -58,6 +59,12 @@ SCHEMA = (
     (
         "stance_versions_recorded",
         "CREATE INDEX IF NOT EXISTS stance_versions_recorded ON {versions} (recorded_at)",
+    ),
+    # The claims of a happening (DESIGN §7), found by its key.
+    (
+        "stance_versions_event",
+        "CREATE INDEX IF NOT EXISTS stance_versions_event ON {versions} (event) "
+        "WHERE event IS NOT NULL",
     ),
     *index.SCHEMA,
     # The store's own id, the stable `source` of its CloudEvents (not part of the model:
@@ -104,7 +111,9 @@ class ReadModel:
 
         Returns the old format when the index was discarded (see SegmentIndex.check_format).
         """
-        self.dialect.create_tables([statement for _, statement in SCHEMA], self.index.seed)
+        self.dialect.create_tables(
+            [statement for _, statement in SCHEMA], self.index.seed, ADDED_COLUMNS
+        )
         return self.index.check_format()
 
     def store_id(self) -> str:
@@ -308,6 +317,10 @@ class ReadModel:
         """The current version of one fact (None when absent)."""
         rows = self._select(f"fact_id = :id AND {CURRENT}", {"id": fact_id})
         return rows[0] if rows else None
+
+    def claims_of(self, event: str) -> list[FactRow]:
+        """Every fact that is now a claim of `event`, retracted or not, in recording order."""
+        return self._select(f"event = :event AND {CURRENT}", {"event": event})
 
     def fact_versions(self, fact_id: str) -> list[FactRow]:
         """Every version of one fact, oldest first."""

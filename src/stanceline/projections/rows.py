@@ -18,12 +18,12 @@ from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
-from stanceline.domain.changes import FactChanged, FactCorrected
+from stanceline.domain.changes import FactChanged, FactCorrected, FactRanked
 from stanceline.domain.events import RECORDED, FactRecorded
-from stanceline.domain.facts import Component, FactContent, FactKind, effect_of
+from stanceline.domain.facts import Component, FactContent, FactKind, Rank, effect_of
 from stanceline.domain.history import Step
 from stanceline.domain.intake import ValidFact, valid_fact
-from stanceline.domain.lifecycle import corrected
+from stanceline.domain.lifecycle import corrected, ranked
 from stanceline.domain.recording import NewFact, recorded_fact
 from stanceline.domain.stance import Occurrence
 
@@ -63,6 +63,21 @@ class FactRow(NamedTuple):
     recorded_at: datetime
     recorded_by: str
     payload: dict[str, Any]  # the fact as the import format writes it, with its id
+    # Added since the first release (ADDED_COLUMNS): the happening the fact is a claim of,
+    # and its rank when not normal (DESIGN §7).
+    event: str | None = None
+    rank: str | None = None
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        """Every source the fact cites, as its payload writes them."""
+        payload = self.payload
+        return list(payload["sources"]) if "sources" in payload else [payload["source"]]
+
+    @property
+    def claim_rank(self) -> Rank:
+        """The fact's rank as a claim (normal when none is given)."""
+        return Rank(self.rank) if self.rank else Rank.NORMAL
 
     def content(self) -> FactContent:
         """The fact's content in this version."""
@@ -94,6 +109,7 @@ class FactRow(NamedTuple):
             position=self.first_position,
             edtf=self.edtf,
             measure=self.measure,
+            event=self.event,
         )
 
 
@@ -136,6 +152,9 @@ def _columns() -> list[tuple[str, _Form, bool]]:
 _COLUMNS = _columns()
 NAMES = tuple(name for name, _, _ in _COLUMNS)
 COLUMNS = ", ".join(NAMES)
+# Columns an earlier release's table lacks, added where missing when a store is opened
+# (table key, name, SQL type): each nullable, None in every row made before it.
+ADDED_COLUMNS = (("versions", "event", "TEXT"), ("versions", "rank", "TEXT"))
 VERSIONS_TABLE = ", ".join(
     [f"{name} {form.sql}{'' if nullable else ' NOT NULL'}" for name, form, nullable in _COLUMNS]
     + ["PRIMARY KEY (fact_id, version)", "UNIQUE (position)"]
@@ -193,7 +212,6 @@ def first_version(
     dumped = fact.dumped
     effect = effect_of(fact.kind, fact.details)
     effective = fact.date
-    source = {key: value for key, value in dumped["source"].items() if value is not None}
     return FactRow(
         fact_id=fact.fact_id,
         version=1,
@@ -216,9 +234,24 @@ def first_version(
         content_hash=fact.content_hash,
         recorded_at=recorded_at,
         recorded_by=recorded_by,
-        # As the import format writes it: the id first, no empty source fields.
-        payload={"id": fact.fact_id, **dumped, "source": source},
+        payload=_payload(fact.fact_id, dumped),
+        event=dumped.get("event"),
+        rank=dumped.get("rank"),
     )
+
+
+def _payload(fact_id: str, dumped: dict[str, Any]) -> dict[str, Any]:
+    """The fact as the import format writes it: the id first, no empty source fields."""
+    payload = {"id": fact_id, **dumped}
+    if "source" in dumped:
+        payload["source"] = _given(dumped["source"])
+    else:
+        payload["sources"] = [_given(source) for source in dumped["sources"]]
+    return payload
+
+
+def _given(source: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in source.items() if value is not None}
 
 
 def new_fact_row(position: int, new: NewFact) -> FactRow:
@@ -234,9 +267,13 @@ def recorded_row(position: int, event: FactRecorded) -> FactRow:
 def changed_row(before: FactRow, position: int, event: FactChanged) -> FactRow:
     """The next version of a fact, after a correction, retraction or reinstatement."""
     row = before
-    if isinstance(event, FactCorrected):
-        content = corrected(before.content(), event)
-        # The corrected content's columns, as its first version would have them.
+    if isinstance(event, FactCorrected | FactRanked):
+        content = before.content()
+        if isinstance(event, FactCorrected):
+            content = corrected(content, event)
+        else:
+            content = ranked(content, event)
+        # The changed content's columns, as its first version would have them.
         row = first_version(position, valid_fact(before.fact_id, content), event.timestamp, "")
     return row._replace(
         version=event.originator_version,

@@ -154,6 +154,15 @@ def _known_at_option(func: F) -> F:
     )(func)
 
 
+def _according_to_option(func: F) -> F:
+    return click.option(
+        "--according-to",
+        metavar="SOURCE",
+        help="Answer from the facts one source gives (its publisher, any case, or its url "
+        "exactly), whatever their rank.",
+    )(func)
+
+
 def _by_option(func: F) -> F:
     return click.option(
         "--by",
@@ -201,6 +210,7 @@ def _option_name(field: str) -> str:
         "corrects": "FACT_ID",
         "retracts": "FACT_ID",
         "reinstates": "FACT_ID",
+        "ranks": "FACT_ID",
     }
     if field in names:
         return names[field]

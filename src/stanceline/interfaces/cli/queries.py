@@ -13,6 +13,7 @@ from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (
     DAY,
     KNOWN_AT,
+    _according_to_option,
     _app,
     _echo_json,
     _known_at_option,
@@ -40,9 +41,12 @@ def status(as_json: bool) -> None:
 @click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stance JSON.")
 @_known_at_option
-def stance(actor: str, on: date | None, as_json: bool, known_at: str | None) -> None:
+@_according_to_option
+def stance(
+    actor: str, on: date | None, as_json: bool, known_at: str | None, according_to: str | None
+) -> None:
     """Show ACTOR's stance toward the Taliban government on one day."""
-    report = _app().stance(actor, on or today(), known_at)
+    report = _app().stance(actor, on or today(), known_at, according_to)
     if as_json:
         _echo_json(report.model_dump(mode="json"))
     else:
@@ -54,18 +58,26 @@ def stance(actor: str, on: date | None, as_json: bool, known_at: str | None) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print a list of stance JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
 @_known_at_option
-def world(on: date | None, as_json: bool, as_csv: bool, known_at: str | None) -> None:
+@_according_to_option
+def world(
+    on: date | None,
+    as_json: bool,
+    as_csv: bool,
+    known_at: str | None,
+    according_to: str | None,
+) -> None:
     """Show every actor with any fact, as of one day, sorted by code."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     day = on or today()
-    reports = _app().world(day, known_at)
+    reports = _app().world(day, known_at, according_to)
     if as_json:
         _echo_json([r.model_dump(mode="json") for r in reports])
     elif as_csv:
         click.echo(render.world_csv(reports), nl=False)
     else:
-        click.echo(render.world_text(reports, day.isoformat(), known_at=_known_text(reports)))
+        shown = render.world_text(reports, day.isoformat(), _known_text(reports), according_to)
+        click.echo(shown)
 
 
 def _known_text(reports: list[StanceReport]) -> str | None:
@@ -89,10 +101,13 @@ def history(actor: str, as_json: bool, known_at: str | None) -> None:
 @click.argument("actor")
 @click.option("--on", type=DAY, help="The day to explain, YYYY-MM-DD (default: today, UTC).")
 @_known_at_option
+@_according_to_option
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
-def explain(actor: str, on: date | None, known_at: str | None, as_json: bool) -> None:
+def explain(
+    actor: str, on: date | None, known_at: str | None, according_to: str | None, as_json: bool
+) -> None:
     """Explain ACTOR's stance on one day: the facts, sources and rules behind each part."""
-    report = _app().explain(actor, on or today(), known_at)
+    report = _app().explain(actor, on or today(), known_at, according_to)
     if as_json:
         _echo_json(report.model_dump(mode="json"))
     else:
@@ -152,13 +167,19 @@ def diff(
 @click.option("--from", "from_", type=DAY, help="The first day (default: the actor's first fact).")
 @click.option("--to", type=DAY, help="The last day (default: today, UTC).")
 @_known_at_option
+@_according_to_option
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline JSON.")
 def timeline(
-    actor: str, from_: date | None, to: date | None, known_at: str | None, as_json: bool
+    actor: str,
+    from_: date | None,
+    to: date | None,
+    known_at: str | None,
+    according_to: str | None,
+    as_json: bool,
 ) -> None:
     """Show ACTOR's summary from one day to another, as bands of days with one answer each."""
     _check_range(from_, to)
-    report = _app().timeline(actor, from_, to, known_at)
+    report = _app().timeline(actor, from_, to, known_at, according_to)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
@@ -175,6 +196,7 @@ def _check_range(from_: date | None, to: date | None) -> None:
 @click.option("--from", "from_", type=DAY, help="The first day (default: the first fact drawn).")
 @click.option("--to", type=DAY, help="The last day (default: today, UTC).")
 @_known_at_option
+@_according_to_option
 @click.option(
     "--out",
     required=True,
@@ -182,7 +204,12 @@ def _check_range(from_: date | None, to: date | None) -> None:
     help="The file to write: FILE.svg or FILE.png.",
 )
 def chart(
-    actors: tuple[str, ...], from_: date | None, to: date | None, known_at: str | None, out: Path
+    actors: tuple[str, ...],
+    from_: date | None,
+    to: date | None,
+    known_at: str | None,
+    according_to: str | None,
+    out: Path,
 ) -> None:
     """Draw ACTORS' timelines (default: every actor with a fact) as an SVG or PNG picture."""
     # Imported here: matplotlib costs every other command nothing.
@@ -194,12 +221,13 @@ def chart(
         raise click.BadParameter(str(error), param_hint="'--out'") from None
     _check_range(from_, to)
     app = _app()
-    reports = app.timelines(actors, from_, to, known_at)
+    reports = app.timelines(actors, from_, to, known_at, according_to)
     if not reports:
         raise click.ClickException("no facts recorded (as known then): nothing to draw")
     title = (
         f"Stance toward the Taliban government, {reports[0].from_} to {reports[0].to}\n"
         f"as known at {app.knowledge_label(known_at)}"
+        + (f", according to {according_to}" if according_to else "")
     )
     try:
         draw(reports, title, out)
