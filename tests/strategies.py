@@ -552,3 +552,83 @@ def change_files(draw: st.DrawFn, max_size: int = 10) -> list[list[dict[str, obj
     cuts = sorted(draw(st.lists(st.integers(0, len(lines)), max_size=2)))
     bounds = [0, *cuts, len(lines)]
     return [lines[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+
+
+# Competing claims (DESIGN §7): happenings told by one to three claims, ranked, retracted
+
+# Per part of the stance, the kinds (with details) of a fact that moves it.
+CLAIM_PARTS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
+    "designation": (
+        ("terrorist_designation_imposed", {}),
+        ("terrorist_designation_lifted", {}),
+    ),
+    "recognition": (("formal_recognition_granted", {}), ("recognition_withdrawn", {})),
+    "envoy_to_kabul": (
+        ("envoy_posted_to_kabul", {"level": "ambassador"}),
+        ("envoy_posted_to_kabul", {"level": "charge_d_affaires"}),
+        ("kabul_mission_closed", {}),
+    ),
+    "sanctions": (
+        ("sanctions_imposed", {"measure": "travel_ban"}),
+        ("sanctions_lifted", {"measure": "travel_ban"}),
+    ),
+}
+CLAIM_PUBLISHERS = ("Clash Report", "Reuters", "TASS")
+CLAIM_ACTORS = ("RUS", "CHN")
+RANKS = ("preferred", "normal", "deprecated")
+
+
+@st.composite
+def claim_lines(
+    draw: st.DrawFn, fact_id: str, actor: str, part: str, event: str | None
+) -> dict[str, object]:
+    """One fact line telling of a happening of `actor`'s `part`, from one or two sources."""
+    kind, details = draw(st.sampled_from(CLAIM_PARTS[part]))
+    publishers = draw(
+        st.lists(st.sampled_from(CLAIM_PUBLISHERS), min_size=1, max_size=2, unique=True)
+    )
+    sources = [{"title": f"{publisher} report", "publisher": publisher} for publisher in publishers]
+    line: dict[str, object] = {
+        "id": fact_id,
+        "kind": kind,
+        "actor": actor,
+        "date": draw(window_dates(max_span=3)),
+        "summary": "A claim",
+        **({"source": sources[0]} if len(sources) == 1 else {"sources": sources}),
+        "details": details,
+    }
+    if event is not None:
+        line["event"] = event
+    rank = draw(st.sampled_from(("normal", "normal", "preferred", "deprecated")))
+    if rank != "normal":
+        line.update(rank=rank, rank_reason=f"ranked {rank} when recorded")
+    return line
+
+
+@st.composite
+def claim_scripts(draw: st.DrawFn, max_happenings: int = 4) -> list[Operation]:
+    """Facts recorded as claims of a few happenings, then rank changes, retractions and
+    reinstatements: ("record", line) | ("rank", n, rank) | ("retract", n) | ("reinstate", n).
+
+    Some changes are refused when they come (a rank that changes nothing, ranking a
+    retracted fact): the store must write nothing for them.
+    """
+    operations: list[Operation] = []
+    count = 0
+    for happening in range(draw(st.integers(1, max_happenings))):
+        actor = draw(st.sampled_from(CLAIM_ACTORS))
+        part = draw(st.sampled_from(sorted(CLAIM_PARTS)))
+        claims = draw(st.integers(1, 3))
+        keyed = claims > 1 or draw(st.booleans())
+        event = f"h{happening}-{actor}-{part}" if keyed else None
+        for _ in range(claims):
+            operations.append(("record", draw(claim_lines(f"f{count}", actor, part, event))))
+            count += 1
+    for _ in range(draw(st.integers(0, 5))):
+        action = draw(st.sampled_from(("rank", "rank", "retract", "reinstate")))
+        target = draw(st.integers(0, count - 1))
+        if action == "rank":
+            operations.append(("rank", target, draw(st.sampled_from(RANKS))))
+        else:
+            operations.append((action, target))
+    return operations

@@ -20,8 +20,9 @@ from tests.factories import fact, write_jsonl
 
 ACTORS = ["ARE", "CHN", "EU", "PAK", "RUS", "USA", "UZB"]
 COMPONENTS = [c.value for c in Component]
-STANCE_KEYS = {"actor", "actor_name", "on", "known_at", "summary", "components"}
-COMPONENT_KEYS = {"value", "certainty", "alternatives", "since", "facts"}
+# DESIGN §5's keys, and those DESIGN §7 adds (more keys may be added; none renamed).
+STANCE_KEYS = {"actor", "actor_name", "on", "known_at", "summary", "components", "according_to"}
+COMPONENT_KEYS = {"value", "certainty", "alternatives", "since", "facts", "disputed", "default"}
 DAYS = ["1990-01-01", "2025-03-31", "2025-04-10", "2025-07-03", "2025-07-04"]
 OpenStore = Callable[[], Stanceline]
 
@@ -262,7 +263,14 @@ def test_the_stance_json_has_the_contract_keys(seeded: Run) -> None:
         "2025-07-04",
         None,
     )
-    assert data["summary"] == {"value": "recognized", "certainty": "certain", "alternatives": []}
+    assert data["summary"] == {
+        "value": "recognized",
+        "certainty": "certain",
+        "alternatives": [],
+        "disputed": False,
+        "default": False,
+    }
+    assert data["according_to"] is None
     assert list(data["components"]) == COMPONENTS
     assert all(set(c) == COMPONENT_KEYS for c in data["components"].values())
     assert data["components"]["recognition"]["since"] == "2025-07-03"
@@ -286,7 +294,10 @@ def test_world_json_lists_every_actor_with_a_fact_sorted_by_code(seeded: Run, da
     for report in world:
         assert set(report) == STANCE_KEYS
         assert report["on"] == day
-        assert set(report["summary"]) == {"value", "certainty", "alternatives"}
+        assert set(report["summary"]) == {
+            *("value", "certainty", "alternatives"),
+            *("disputed", "default"),
+        }
         assert list(report["components"]) == COMPONENTS
         assert all(set(c) == COMPONENT_KEYS for c in report["components"].values())
 
@@ -464,6 +475,8 @@ def test_record_details_reach_the_fact(run: Run, open_store: OpenStore) -> None:
         "alternatives": [],
         "since": "2024-01-10",
         "facts": [sanction],
+        "disputed": False,
+        "default": False,
     }
 
 
@@ -534,9 +547,11 @@ def test_an_unknown_kind_is_a_usage_error(run: Run) -> None:
 def test_schema_is_json_naming_every_kind(run: Run) -> None:
     schema = ok_json(run("schema"))
 
-    kinds = {rule["if"]["properties"]["kind"]["const"] for rule in schema["allOf"]}
+    rules = schema["allOf"]
+    kinds = {r["if"]["properties"]["kind"]["const"] for r in rules if "kind" in str(r["if"])}
     assert kinds == {k.value for k in FactKind}
-    assert {"kind", "actor", "date", "summary", "source"} <= set(schema["required"])
+    assert {"kind", "actor", "date", "summary"} <= set(schema["required"])
+    assert {"required": ["source"]} in schema["oneOf"]
     assert json.dumps(schema)
 
 

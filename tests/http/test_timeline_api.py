@@ -10,8 +10,8 @@ from tests.factories import fact
 from tests.http.conftest import ALICE, TestClient, cli_json
 from tests.http.test_api import assert_problem
 
-CONTRACT_KEYS = {"actor", "actor_name", "from", "to", "known_at", "bands", "facts"}
-BAND_KEYS = {"start", "end", "value", "certainty", "possible"}
+CONTRACT_KEYS = {"actor", "actor_name", "from", "to", "known_at", "bands", "facts", "according_to"}
+BAND_KEYS = {"start", "end", "value", "certainty", "possible", "disputed", "default"}
 FACT_KEYS = {"fact_id", "date", "earliest", "latest", "kind", "component", "summary"}
 
 
@@ -60,6 +60,8 @@ def test_an_uncertain_band_lists_its_possible_values(seeded: TestClient) -> None
             "value": "designated",
             "certainty": "uncertain",
             "possible": ["designated", "no_relations"],
+            "disputed": False,
+            "default": False,
         }
     ]
 

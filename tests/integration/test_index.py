@@ -31,7 +31,7 @@ ONE_DAY = timedelta(days=1)
 
 def by_the_rules(app: Stanceline, code: str, on: date) -> str:
     """An actor's stance JSON from the rules on every fact that counts now (no index)."""
-    occurrences = [o for row in app.view.facts_of(code) if (o := row.occurrence()) is not None]
+    occurrences = app.read.occurrences(code, None)
     return StanceReport.of(app.resolve(code), stance_on(occurrences, on)).model_dump_json()
 
 

@@ -27,7 +27,7 @@ from stanceline.config import STORE_ENV
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import FactInput
 from stanceline.errors import ProblemError, StancelineError
-from stanceline.interfaces.http import feed, page, reads, writes
+from stanceline.interfaces.http import claims, feed, page, reads, writes
 from stanceline.interfaces.http.auth import BodyLimit, env_tokens, load_tokens
 from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import Settings
@@ -151,6 +151,7 @@ def create_app(
     api.include_router(reads.router)
     api.include_router(feed.router)
     api.include_router(writes.router)
+    api.include_router(claims.router)
     api.include_router(page.router)
     api.openapi = _openapi(api)  # type: ignore[method-assign]
     return api

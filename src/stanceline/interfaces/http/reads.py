@@ -77,6 +77,17 @@ KnownAtQuery = Annotated[
     ),
 ]
 
+AccordingToQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=4000,
+        description="Answer from the facts one source gives: its publisher (any case) or its "
+        "url (exactly), whatever their rank (DESIGN §7).",
+        examples=["Clash Report"],
+    ),
+]
+
 
 def _json(report: BaseModel) -> Response:
     """The report's JSON, as FastAPI would send it for the route's response_model.
@@ -100,16 +111,24 @@ router = APIRouter()
     tags=["reads"],
 )
 async def stance(
-    request: Request, engine: Engine, actor: str, on: DayQuery = None, known_at: KnownAtQuery = None
+    request: Request,
+    engine: Engine,
+    actor: str,
+    on: DayQuery = None,
+    known_at: KnownAtQuery = None,
+    according_to: AccordingToQuery = None,
 ) -> Response:
     """One actor's stance on one day (the stance JSON of `stanceline stance --json`)."""
     day, known = _day(on, "on"), _known(known_at, "known_at")
     # The common question, as known now of an indexed actor, is one short read: answered
     # here on the event loop, without the trip to a worker thread. Anything more (a stale
-    # index, the log ahead of the model, known_at, an unknown name) goes off the loop.
-    report = engine.stance_at_once(actor, day) if known is None else None
+    # index, the log ahead of the model, known_at, according_to, an unknown name) goes off
+    # the loop.
+    report = None
+    if known is None and according_to is None:
+        report = engine.stance_at_once(actor, day)
     if report is None:
-        report = await _off_loop(request, lambda: engine.stance(actor, day, known))
+        report = await _off_loop(request, lambda: engine.stance(actor, day, known, according_to))
     return _json(report)
 
 
@@ -125,11 +144,15 @@ async def status(request: Request, engine: Engine) -> StatusReport:
 
 @router.get("/world", response_model=list[StanceReport], responses=INVALID, tags=["reads"])
 async def world(
-    request: Request, engine: Engine, on: DayQuery = None, known_at: KnownAtQuery = None
+    request: Request,
+    engine: Engine,
+    on: DayQuery = None,
+    known_at: KnownAtQuery = None,
+    according_to: AccordingToQuery = None,
 ) -> list[StanceReport]:
     """Every actor with any fact, as of one day, sorted by code (`world --json`)."""
     day, known = _day(on, "on"), _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.world(day, known))
+    return await _off_loop(request, lambda: engine.world(day, known, according_to))
 
 
 @router.get(
@@ -139,11 +162,15 @@ async def world(
     tags=["reads"],
 )
 async def history(
-    request: Request, engine: Engine, actor: str, known_at: KnownAtQuery = None
+    request: Request,
+    engine: Engine,
+    actor: str,
+    known_at: KnownAtQuery = None,
+    according_to: AccordingToQuery = None,
 ) -> HistoryReport:
     """Every fact of one actor in effective-date order, with what each changed."""
     known = _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.history(actor, known))
+    return await _off_loop(request, lambda: engine.history(actor, known, according_to))
 
 
 @router.get(
@@ -174,6 +201,7 @@ async def timeline(
         ),
     ] = None,
     known_at: KnownAtQuery = None,
+    according_to: AccordingToQuery = None,
 ) -> TimelineReport:
     """One actor's summary from one day to another, as bands of days, and the facts there."""
     start = _day(from_, "from") if from_ is not None else None
@@ -181,7 +209,7 @@ async def timeline(
     if start is not None and end is not None and end < start:
         raise _usage("to", f"to {end} is before from {start}")
     known = _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.timeline(actor, start, end, known))
+    return await _off_loop(request, lambda: engine.timeline(actor, start, end, known, according_to))
 
 
 @router.get(
@@ -191,11 +219,17 @@ async def timeline(
     tags=["reads"],
 )
 async def explain(
-    request: Request, engine: Engine, actor: str, on: DayQuery = None, known_at: KnownAtQuery = None
+    request: Request,
+    engine: Engine,
+    actor: str,
+    on: DayQuery = None,
+    known_at: KnownAtQuery = None,
+    according_to: AccordingToQuery = None,
 ) -> Explanation:
-    """Why one actor's stance on one day is what it is: facts, sources, rules."""
+    """Why one actor's stance on one day is what it is: facts, sources, rules, and the
+    claims that disagree."""
     day, known = _day(on, "on"), _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.explain(actor, day, known))
+    return await _off_loop(request, lambda: engine.explain(actor, day, known, according_to))
 
 
 @router.get(
@@ -230,6 +264,7 @@ async def diff(
         str | None,
         Query(pattern=DAY_PATTERN, json_schema_extra=DAY, description="With known_from: one day."),
     ] = None,
+    according_to: AccordingToQuery = None,
 ) -> DateDiff | KnowledgeDiff:
     """Changes between two days (from, to) or two audits (known_from, known_to)."""
     if (actor is not None) == all_actors:
@@ -245,7 +280,9 @@ async def diff(
         if upto < after:
             raise _usage("to", f"to {upto} is before from {after}")
         known = _known(known_at, "known_at")
-        return await _off_loop(request, lambda: engine.diff_dates(who, after, upto, known))
+        return await _off_loop(
+            request, lambda: engine.diff_dates(who, after, upto, known, according_to)
+        )
     if known_from is None or known_to is None or known_at is not None:
         raise _usage("known_to", "known_from needs known_to (and no known_at)")
     start, end = _known(known_from, "known_from"), _known(known_to, "known_to")

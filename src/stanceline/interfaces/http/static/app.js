@@ -29,6 +29,7 @@
     "AssetsUnfrozen.v1",
     "EnvoyPostedToKabul.v1",
     "FactCorrected.v1",
+    "FactRanked.v1",
     "FactReinstated.v1",
     "FactRetracted.v1",
     "FormalRecognitionGranted.v1",
