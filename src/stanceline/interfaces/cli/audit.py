@@ -12,6 +12,7 @@ from stanceline.errors import FieldError
 from stanceline.interfaces import render
 from stanceline.interfaces.cli.base import (
     DetailType,
+    _added_source_options,
     _app,
     _by_option,
     _echo_json,
@@ -35,7 +36,9 @@ from stanceline.interfaces.cli.base import (
     type=DetailType(),
     help="The right details, all of them (repeatable KEY=VALUE).",
 )
+@click.option("--event", metavar="KEY", help="The happening the fact is a claim of.")
 @_source_options
+@_added_source_options
 @_by_option
 def correct(
     fact_id: str,
@@ -44,19 +47,24 @@ def correct(
     date_: str | None,
     summary: str | None,
     details: tuple[tuple[str, str], ...],
+    event: str | None,
     by: str | None,
-    **source: str | None,
+    **options: str | None,
 ) -> None:
     """Record a correction of FACT_ID; the original stays in the log, readable forever."""
-    fields = {"kind": kind, "date": date_, "summary": summary}
+    fields = {"kind": kind, "date": date_, "summary": summary, "event": event}
     changes: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
     if details:
         changes["details"] = dict(details)
+    added = {k.removeprefix("add_"): v for k, v in options.items() if k.startswith("add_")}
+    source = {k: v for k, v in options.items() if not k.startswith("add_")}
+    if new := _source(**added):
+        changes["add_sources"] = [new]
     try:
-        event = _app().correct(fact_id, reason, changes, source=_source(**source), by=by)
+        made = _app().correct(fact_id, reason, changes, source=_source(**source), by=by)
     except FieldError as error:
         raise _field_errors(error) from None
-    click.echo(f"{fact_id}: corrected (version {event.originator_version})")
+    click.echo(f"{fact_id}: corrected (version {made.originator_version})")
 
 
 @cli.command()

@@ -186,6 +186,20 @@ def _source_options(func: F) -> F:
     return func
 
 
+def _added_source_options(func: F) -> F:
+    """The source a correction's new value comes from, added to the fact's sources."""
+    options = [
+        click.option("--add-source-title", help="Title of the source of the corrected value."),
+        click.option("--add-source-url", help="Its address."),
+        click.option("--add-source-publisher", help="Who published it."),
+        click.option("--add-source-published", metavar="YYYY-MM-DD", help="When."),
+        click.option("--add-quote", help="Its words that state the corrected value."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _source(**options: str | None) -> dict[str, str]:
     fields = {
         "title": options["source_title"],
@@ -205,6 +219,7 @@ def _option_name(field: str) -> str:
     """The option a fact field comes from, for error messages."""
     names = {
         "source.quote": "--quote",
+        "add_sources.0.quote": "--add-quote",
         "date": "--date",
         "id": "--id",
         "corrects": "FACT_ID",
@@ -216,4 +231,6 @@ def _option_name(field: str) -> str:
         return names[field]
     if field.startswith("details."):
         return f"--detail {field.removeprefix('details.')}"
+    if field.startswith("add_sources.0."):
+        return "--add-source-" + field.removeprefix("add_sources.0.").replace("_", "-")
     return "--" + field.replace(".", "-").replace("_", "-")

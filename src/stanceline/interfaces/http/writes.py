@@ -12,7 +12,7 @@ from stanceline.application.loading import NumberedFact, parse_facts
 from stanceline.application.reports import FactVersionReport, LoadResult
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.changes import FactChanged
-from stanceline.domain.facts import FactKind, Published, Text, Url
+from stanceline.domain.facts import FactKind, Key, Published, Source, Text, Url
 from stanceline.domain.intake import FACT_ID_PATTERN
 from stanceline.errors import FieldIssue, JsonInputError, ProblemError
 from stanceline.interfaces.http.auth import Writer
@@ -57,7 +57,8 @@ class Correction(BaseModel):
         extra="forbid",
         json_schema_extra={
             "anyOf": [
-                *_one_given("kind", "date", "summary", "details"),
+                *_one_given("kind", "date", "summary", "details", "event"),
+                *_one_given("sources", "add_sources"),
                 {
                     "required": ["source"],
                     "properties": {
@@ -74,6 +75,15 @@ class Correction(BaseModel):
     summary: Text | None = None
     source: SourcePatch | None = None
     details: dict[str, Any] | None = Field(default=None, description="All of the details.")
+    event: Key | None = Field(default=None, description="The happening the fact is a claim of.")
+    sources: list[Source] | None = Field(
+        default=None, min_length=1, description="Replace all of the fact's sources."
+    )
+    add_sources: list[Source] | None = Field(
+        default=None,
+        min_length=1,
+        description="Sources added to the fact's: the source of a corrected value.",
+    )
 
 
 class Reason(BaseModel):
@@ -219,7 +229,9 @@ async def correct(
     """Correct a fact: the given fields replace its own; the original stays readable."""
     correction = await _change_body(request, Correction)
     fields = correction.model_dump(
-        mode="json", include={"kind", "date", "summary", "details"}, exclude_none=True
+        mode="json",
+        include={"kind", "date", "summary", "details", "event", "sources", "add_sources"},
+        exclude_none=True,
     )
     patch = correction.source.model_dump(exclude_none=True) if correction.source else None
 
