@@ -88,6 +88,13 @@ def validate_change(raw: dict[str, Any]) -> ChangeRequest:
         raise FieldError("corrects", "name exactly one of corrects, retracts, reinstates and ranks")
     action = CHANGES_BY_ACTION[named[0]]
     fields = change.model_dump(mode="json", include=set(CORRECTABLE), exclude_none=True)
+    if (action is FactRanked) != (change.rank is not None):
+        raise FieldError(
+            "rank",
+            "a ranks line names the rank: preferred, normal or deprecated"
+            if action is FactRanked
+            else f"only a ranks line gives a rank, not {named[0]}",
+        )
     if action is FactCorrected and not fields:
         raise FieldError(
             "corrects", f"a correction changes at least one of {', '.join(CORRECTABLE)}"
@@ -96,13 +103,6 @@ def validate_change(raw: dict[str, Any]) -> ChangeRequest:
         raise FieldError(next(iter(fields)), f"only a correction changes fields, not {named[0]}")
     if "source" in fields and "sources" in fields:
         raise FieldError("sources", "give source or sources, not both")
-    if (action is FactRanked) != (change.rank is not None):
-        raise FieldError(
-            "rank",
-            "a ranks line names the rank: preferred, normal or deprecated"
-            if action is FactRanked
-            else f"only a ranks line gives a rank, not {named[0]}",
-        )
     if change.rank is not None:
         fields["rank"] = change.rank.value
     if "date" in fields:

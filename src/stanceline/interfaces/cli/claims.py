@@ -13,7 +13,6 @@ from stanceline.interfaces.cli.base import (
     _app,
     _by_option,
     _echo_json,
-    _field_errors,
     cli,
     today,
 )
@@ -45,7 +44,8 @@ def rank(fact_id: str, rank: str | None, reason: str, by: str | None, as_json: b
     try:
         event = _app().rank(fact_id, rank, reason, by=by)
     except FieldError as error:
-        raise _field_errors(error) from None
+        # The rank and its reason are the command's own options: the message says enough.
+        raise click.ClickException(error.message) from None
     if as_json:
         _echo_json(
             {"id": fact_id, "rank": rank, "reason": reason, "version": event.originator_version}
