@@ -224,3 +224,44 @@ def test_known_at_answers_as_the_record_stood(visit: Visit) -> None:
     expect(page.locator("#known-at")).to_contain_text("@2")
     assert query(page)["known_at"] == ["@2"]
     visit.clean()
+
+
+def test_disputed_values_and_defaults_are_marked_apart_from_uncertain_ones(visit: Visit) -> None:
+    for day, fact_id in (
+        ("2024-09-02", "kgz-delisting-2-sep"),
+        ("2024-09-06", "kgz-delisting-6-sep"),
+    ):
+        visit.record(
+            {
+                "id": fact_id,
+                "kind": "terrorist_designation_lifted",
+                "actor": "KGZ",
+                "date": day,
+                "summary": "Kyrgyzstan removes the Taliban from its banned list",
+                "source": {"title": f"A report dating it {day}", "publisher": f"Outlet {day}"},
+                "event": "kgz-delisting",
+            }
+        )
+    visit.record(
+        {
+            "kind": "terrorist_designation_imposed",
+            "actor": "KGZ",
+            "date": "2006",
+            "summary": "Kyrgyzstan bans the Taliban",
+            "source": {"title": "A report of the ban"},
+        }
+    )
+    page = visit.open("?on=2024-09-04")
+    kyrgyzstan = cell(page, "KGZ")
+    expect(kyrgyzstan).to_have_attribute("data-disputed", "true")
+    expect(kyrgyzstan).to_have_class(re.compile(r"\bdisputed\b"))
+    expect(kyrgyzstan).to_contain_text("disputed: sources disagree; maybe")
+    # The EU has stated a stance, and no fact moves any part of it: no fact recorded.
+    europe = cell(page, "EU")
+    expect(europe).to_have_attribute("data-default", "true")
+    expect(europe).to_contain_text("no fact recorded")
+    expect(cell(page, "RUS")).to_have_attribute("data-default", "false")
+    actor_button(page, "KGZ").click()
+    expect(page.locator("#explanation")).to_contain_text("Sources disagree")
+    expect(page.locator("#timeline-chart svg g.band.disputed")).to_have_count(1)
+    visit.clean()

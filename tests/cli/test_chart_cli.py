@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import subprocess
@@ -139,3 +140,42 @@ def test_other_commands_do_not_import_matplotlib(seeded: Run, store: str) -> Non
         [sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_disputed_bands_and_defaults_are_drawn_apart(run: Run, tmp_path: Path) -> None:
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    ok(run("load", claims))
+    out = tmp_path / "chart.svg"
+    ok(run("chart", "KGZ", "--from", "2024-08-01", "--to", "2024-10-01", "--out", out))
+    ids = [e.get("id") or "" for e in ET.parse(out).iter()]
+    assert sum(i.startswith("disputed") for i in ids) == 1
+    texts = svg_texts(out)
+    assert "disputed (sources disagree)" in texts
+    assert "no fact recorded" in texts
+
+
+CLAIMS = "".join(
+    json.dumps(line) + "\n"
+    for line in (
+        {
+            "kind": "terrorist_designation_imposed",
+            "actor": "KGZ",
+            "date": "2006",
+            "summary": "Kyrgyzstan bans the Taliban",
+            "source": {"title": "A report of the ban"},
+        },
+        *(
+            {
+                "kind": "terrorist_designation_lifted",
+                "actor": "KGZ",
+                "date": day,
+                "summary": "Kyrgyzstan removes the Taliban from its banned list",
+                "source": {"title": f"A report dating it {day}", "publisher": f"Outlet {n}"},
+                "event": "kgz-delisting",
+                "id": f"kgz-delisting-{n}",
+            }
+            for n, day in ((1, "2024-09-02"), (2, "2024-09-06"))
+        ),
+    )
+)

@@ -35,6 +35,8 @@ COLOURS = {
     Summary.NO_RELATIONS.value: "#999999",  # grey
 }
 UNCERTAIN_HATCH = "///"
+DISPUTED_HATCH = "xxx"  # sources disagree: crossed, where uncertainty is only striped
+DEFAULT_ALPHA = 0.35  # no fact recorded: the colour of the default, washed out
 WIDTH_INCHES, DPI = 10.0, 150
 ROW_INCHES, FRAME_INCHES = 0.55, 2.2
 BAND_HEIGHT = 0.5
@@ -97,13 +99,16 @@ def _bands(axes: Axes, report: TimelineReport, y: int) -> None:
         first = _x(date.fromisoformat(band.start))
         after = _x(date.fromisoformat(band.end) + _ONE_DAY)
         uncertain = len(band.possible) > 1
-        axes.broken_barh(
+        hatch = DISPUTED_HATCH if band.disputed else UNCERTAIN_HATCH if uncertain else None
+        bars = axes.broken_barh(
             [(first, after - first)],
             (y - BAND_HEIGHT / 2, BAND_HEIGHT),
             facecolors=COLOURS.get(band.value, "white"),
             edgecolor="none",
-            hatch=UNCERTAIN_HATCH if uncertain else None,
+            hatch=hatch,
+            alpha=DEFAULT_ALPHA if band.default and not uncertain else None,
         )
+        bars.set_gid("disputed" if band.disputed else "no-fact" if band.default else None)
 
 
 def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
@@ -148,6 +153,17 @@ def _legend() -> list[Patch | Line2D]:
     ]
     handles += [
         Patch(facecolor="white", edgecolor="#333333", hatch=UNCERTAIN_HATCH, label="uncertain"),
+        Patch(
+            facecolor="white",
+            edgecolor="#333333",
+            hatch=DISPUTED_HATCH,
+            label="disputed (sources disagree)",
+        ),
+        Patch(
+            facecolor=COLOURS[Summary.NO_RELATIONS.value],
+            alpha=DEFAULT_ALPHA,
+            label="no fact recorded",
+        ),
         Line2D(
             [], [], marker="v", color="black", linewidth=0.8, label="fact (line: its date range)"
         ),

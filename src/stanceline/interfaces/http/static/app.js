@@ -271,20 +271,33 @@
 
   // The world table
 
+  // How a part is marked: "!" disputed (sources disagree in a way that matters that day),
+  // "?" uncertain, and a default (no fact recorded) apart from a value facts give.
+  function marks(part) {
+    if (part.disputed) return " disputed";
+    if (part.certainty === "uncertain") return " uncertain";
+    return part.default ? " no-fact" : "";
+  }
+
   function summaryCell(summary) {
     const uncertain = summary.certainty === "uncertain";
     const cell = h(
       "td",
       {
-        class: `cell s-${summary.value}${uncertain ? " uncertain" : ""}`,
+        class: `cell s-${summary.value}${marks(summary)}`,
         "data-summary": summary.value,
         "data-certainty": summary.certainty,
+        "data-disputed": String(Boolean(summary.disputed)),
+        "data-default": String(Boolean(summary.default)),
       },
       h("span", { class: "value" }, SUMMARY_LABELS[summary.value] || summary.value),
     );
     if (uncertain) {
       const others = summary.alternatives.map((v) => SUMMARY_LABELS[v] || v).join(" or ");
-      cell.append(" ", h("span", { class: "marker" }, h("span", { "aria-hidden": "true" }, "?"), ` uncertain: maybe ${others}`));
+      const [sign, words] = summary.disputed ? ["!", "disputed: sources disagree; maybe"] : ["?", "uncertain: maybe"];
+      cell.append(" ", h("span", { class: "marker" }, h("span", { "aria-hidden": "true" }, sign), ` ${words} ${others}`));
+    } else if (summary.default) {
+      cell.append(" ", h("span", { class: "marker" }, "no fact recorded"));
     }
     return cell;
   }
@@ -481,7 +494,11 @@
       const uncertain = band.certainty === "uncertain";
       const title = s("title");
       title.textContent = bandText(band);
-      const group = s("g", { class: `band${uncertain ? " uncertain" : ""}`, "data-value": band.value, "data-certainty": band.certainty }, title);
+      const group = s(
+        "g",
+        { class: `band${marks(band)}`, "data-value": band.value, "data-certainty": band.certainty, "data-disputed": String(Boolean(band.disputed)) },
+        title,
+      );
       group.append(s("rect", { x: String(x1), y: String(bandTop), width: String(Math.max(1, x2 - x1)), height: String(bandHeight), class: `s-${band.value}` }));
       if (uncertain) {
         group.append(s("rect", { x: String(x1), y: String(bandTop), width: String(Math.max(1, x2 - x1)), height: String(bandHeight), fill: "url(#hatch)" }));
@@ -519,15 +536,15 @@
     ui.chart.replaceChildren(svg);
     ui.caption.textContent = `${timeline.actor_name}'s stance from ${timeline.from} to ${timeline.to}${
       timeline.known_at ? `, as known at ${timeline.known_at}` : ""
-    }: ${timeline.bands.length} periods and ${timeline.facts.length} facts; the line marks ${state.on}. Striped periods are uncertain.`;
+    }: ${timeline.bands.length} periods and ${timeline.facts.length} facts; the line marks ${state.on}. Striped periods are uncertain, outlined ones disputed (sources disagree), pale ones have no fact recorded.`;
   }
 
   function bandText(band) {
     const value = SUMMARY_LABELS[band.value] || band.value;
     const range = band.start === band.end ? band.start : `${band.start} to ${band.end}`;
-    if (band.certainty !== "uncertain") return `${range}: ${value}`;
+    if (band.certainty !== "uncertain") return `${range}: ${value}${band.default ? " (no fact recorded)" : ""}`;
     const possible = band.possible.map((v) => SUMMARY_LABELS[v] || v).join(" or ");
-    return `${range}: uncertain, ${possible}`;
+    return `${range}: ${band.disputed ? "disputed (sources disagree)" : "uncertain"}, ${possible}`;
   }
 
   function listTimeline() {
@@ -612,8 +629,9 @@
   }
 
   function valueText(part) {
-    if (part.certainty !== "uncertain") return part.value.replace(/_/g, " ");
-    return `uncertain: ${[part.value, ...part.alternatives].map((v) => v.replace(/_/g, " ")).join(" or ")}`;
+    if (part.certainty !== "uncertain") return part.value.replace(/_/g, " ") + (part.default ? " (no fact recorded)" : "");
+    const possible = [part.value, ...part.alternatives].map((v) => v.replace(/_/g, " ")).join(" or ");
+    return `${part.disputed ? "disputed (sources disagree)" : "uncertain"}: ${possible}`;
   }
 
   function renderExplanation(why) {
@@ -647,6 +665,22 @@
         article.append(
           h("p", { class: "list-label" }, `May or may not have happened by ${state.on}`),
           h("ul", { class: "facts" }, part.uncertain_because.map((f) => factItem(f))),
+        );
+      }
+      if (part.claims && part.claims.length) {
+        article.append(
+          h("p", { class: "list-label" }, "Sources disagree: each account alone would give"),
+          h(
+            "ul",
+            { class: "facts" },
+            part.claims.map((f) => factItem(f, ` — alone: ${f.possible.map((v) => v.replace(/_/g, " ")).join(" or ")}`)),
+          ),
+        );
+      }
+      if (part.deprecated && part.deprecated.length) {
+        article.append(
+          h("p", { class: "list-label" }, "Deprecated claims (kept, not counted)"),
+          h("ul", { class: "facts" }, part.deprecated.map((f) => factItem(f, ` — ${f.rank_reason}`))),
         );
       }
       if (part.set_aside.length) {
