@@ -63,6 +63,8 @@ OPERATIONS = [
     ("POST", "/facts/{fact_id}/corrections"),
     ("POST", "/facts/{fact_id}/retractions"),
     ("POST", "/facts/{fact_id}/reinstatements"),
+    ("POST", "/facts/{fact_id}/ranks"),
+    ("GET", "/claims/{key}"),
 ]
 
 
