@@ -30,6 +30,8 @@ DATA = Path(__file__).resolve().parent / ".data"
 ACTOR_COUNT = 250
 CHANGE_SHARE = 0.02  # of lines: corrections, retractions and reinstatements
 CHANGE_WINDOW = 5_000  # changes touch one of the last facts recorded (bounded memory)
+# With claims (the bench's claims row): the share of happenings told by two or three
+# sources that disagree on the date (DESIGN §7), each a claim of one event.
 
 # Antarctica and small territories with no foreign policy of their own: left out so that
 # 229 states and the 21 catalogue organisations make 250 actors.
@@ -106,22 +108,29 @@ def actors() -> list[str]:
     return [*_PROMINENT, *rest]
 
 
-def record(size: int, cache: Path = DATA, file_lines: int = FILE_LINES) -> Record:
-    """The record of `size` lines in files of `file_lines`, generated once into `cache`."""
-    folder = cache / f"record-v{GENERATOR_VERSION}-{size}-{file_lines}"
+def record(
+    size: int, cache: Path = DATA, file_lines: int = FILE_LINES, claims: float = 0.0
+) -> Record:
+    """The record of `size` lines in files of `file_lines`, generated once into `cache`.
+
+    With `claims`, that share of the happenings that move a stance are told by two or
+    three claims of one event, dated apart (the record without is unchanged).
+    """
+    told = f"-claims{round(claims * 100)}" if claims else ""
+    folder = cache / f"record-v{GENERATOR_VERSION}-{size}-{file_lines}{told}"
     manifest = folder / "manifest.json"
     if not manifest.is_file():
-        _write(size, folder, file_lines)
+        _write(size, folder, file_lines, claims)
     counts = json.loads(manifest.read_text())
     files = [folder / name for name in counts["files"]]
     return Record(size, folder, files, counts, actors())
 
 
-def _write(size: int, folder: Path, file_lines: int) -> None:
+def _write(size: int, folder: Path, file_lines: int, claims: float = 0.0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*"):
         old.unlink()
-    generator = _Generator(size)
+    generator = _Generator(size, claims)
     names = []
     lines = generator.lines()
     for index in range(0, size, file_lines):
@@ -145,7 +154,9 @@ class _Fact:
 @dataclass
 class _Generator:
     size: int
+    claims: float = 0.0
     rng: random.Random = field(init=False)
+    claim_rng: random.Random = field(init=False)
     codes: list[str] = field(init=False)
     weights: list[float] = field(init=False)
     recent: deque[str] = field(init=False)
@@ -155,6 +166,7 @@ class _Generator:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"stanceline-bench-v{GENERATOR_VERSION}-{self.size}")
+        self.claim_rng = random.Random(f"stanceline-bench-claims-{self.size}-{self.claims}")
         self.codes = actors()
         self.weights = [rank**-SKEW for rank in range(1, len(self.codes) + 1)]
         self.recent = deque()
@@ -166,11 +178,39 @@ class _Generator:
         self.tally[key] = self.tally.get(key, 0) + 1
 
     def lines(self) -> Iterator[dict[str, Any]]:
+        told: list[dict[str, Any]] = []  # the other claims of the last fact's happening
         for number in range(1, self.size + 1):
-            if len(self.recent) > 100 and self.rng.random() < CHANGE_SHARE:
+            if told:
+                yield self._claim(number, told.pop())
+            elif len(self.recent) > 100 and self.rng.random() < CHANGE_SHARE:
                 yield self._change(number)
             else:
-                yield self._fact(number)
+                fact = self._fact(number)
+                # Drawn from a generator of its own: without claims, the same lines.
+                told_more = self.claims and fact["kind"] != "stance_stated"
+                if told_more and self.claim_rng.random() < self.claims:
+                    fact["event"] = f"{fact['id']}-happening"
+                    told = [fact] * self.claim_rng.randint(1, 2)
+                yield fact
+
+    def _claim(self, number: int, first: dict[str, Any]) -> dict[str, Any]:
+        """Another account of `first`'s happening: another date, another publisher."""
+        publisher = self.claim_rng.choice(
+            [p for p in PUBLISHERS if p != first["source"]["publisher"]]
+        )
+        self._count("claims:more")
+        fact_id = f"{first['actor']}-{number:07d}"
+        return {
+            **first,
+            "id": fact_id,
+            "date": self._date(),
+            "summary": f"{first['summary']}, as {publisher} dates it",
+            "source": {
+                "title": f"{publisher} report {number} on the same happening",
+                "publisher": publisher,
+                "url": f"https://example.org/{publisher.lower().replace(' ', '-')}/{number}",
+            },
+        }
 
     def _fact(self, number: int) -> dict[str, Any]:
         rng = self.rng

@@ -98,6 +98,20 @@ ROWS = [
     ),
     Row("world p50", _at("world", "p50_ms"), "ms", "<= 25 ms at 1M", lambda v: v <= 25),
     Row("world p99", _at("world", "p99_ms"), "ms"),
+    Row("claims (5% of happenings told 2-3 ways): load", _at("claims_load", "rate"), "/s"),
+    Row("claims: index build, all actors", _at("claims_index", "seconds"), "s"),
+    Row("claims: stance p50", _at("claims_stance", "p50_ms"), "ms"),
+    Row(
+        "claims: stance p50 / stance p50",
+        _ratio(_at("claims_stance", "p50_ms"), _at("stance", "p50_ms")),
+        "x",
+    ),
+    Row("claims: world p50", _at("claims_world", "p50_ms"), "ms"),
+    Row(
+        "claims: world p50 / world p50",
+        _ratio(_at("claims_world", "p50_ms"), _at("world", "p50_ms")),
+        "x",
+    ),
     Row("known-at (@N) p50", _at("known_at", "p50_ms"), "ms"),
     Row("known-at (@N) p99", _at("known_at", "p99_ms"), "ms"),
     Row(

@@ -45,6 +45,8 @@ NAIVE = {"count": 5000, "least": 10, "budget": 10, "check": 20}
 WORLD = {"count": 200, "least": 3, "budget": 15}
 CATCH_UP = {"limit": 200_000, "budget": 15}
 LAG = {"count": 200, "interval": 0.05, "timeout": 60}
+# The claims row: 5% of happenings told by two or three sources, at sizes up to `largest`.
+CLAIMS = {"share": 0.05, "largest": 100_000}
 WRK = {"threads": 2, "connections": 16, "warm_up": 3, "seconds": 10}
 # `serve --workers`: one unless $BENCH_HTTP_WORKERS says otherwise (see docs/performance.md).
 HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS") or 1)
@@ -132,6 +134,24 @@ def _size(size: int, largest: bool, notes: list[str]) -> dict[str, Any]:
     found["lag"] = _step("lag", lag, notes, name)
     if not os.environ.get("BENCH_KEEP"):
         _remove_store(store)
+    if size <= CLAIMS["largest"]:
+        found.update(_claims(size, notes, name))
+    return found
+
+
+def _claims(size: int, notes: list[str], name: str) -> dict[str, Any]:
+    """Load, index, stance and world on the record where some happenings have 2-3 claims."""
+    record = generate.record(size, claims=CLAIMS["share"])
+    store = WORK / f"claims-{size}.db"
+    _remove_store(store)
+    url = f"sqlite:///{store}"
+    files = [str(f) for f in record.files]
+    found = {"claims_load": _step("load", {"store": url, "files": files}, notes, name)}
+    found["claims_index"] = _step("index", {"store": url}, notes, name)
+    queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
+    found["claims_stance"] = _step("stance", {**queries, **STANCE}, notes, name)
+    found["claims_world"] = _step("world", {**queries, **WORLD}, notes, name)
+    _remove_store(store)
     return found
 
 

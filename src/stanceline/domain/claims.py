@@ -181,7 +181,8 @@ def solve(
     )
     facts = ([behind] if behind else []) + [c for c in others if c.value != value]
     readings = []
-    for key, claims in groups.items():
+    # Fixing a happening only narrows the possible values: with one left, none can differ.
+    for key, claims in groups.items() if len(possible) > 1 else ():
         if len(claims) > 1 and any(c.earliest <= on for c in claims):
             fixed = frozenset(_possible({**groups, key: [c]}, on, default) for c in claims)
             if len(fixed) > 1:
