@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from stanceline.application.provenance import COUNTS, provenance, status_of
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
 from stanceline.domain.actors import Actor
@@ -67,13 +68,27 @@ class Answers:
             for code in self.view.actors(knowledge.position)
         ]
 
-    def history(self, actor: str, known_at: str | None = None) -> HistoryReport:
-        """Every fact of one actor in effective-date order, with the change it made."""
+    def history(
+        self, actor: str, known_at: str | None = None, *, all_facts: bool = False
+    ) -> HistoryReport:
+        """Every fact of one actor in effective-date order, with the change it made.
+
+        Each with its provenance: who recorded it, its corrections, its status. Facts
+        that do not count (retracted ones) are left out, unless `all_facts`: they are
+        then placed by their dates and move nothing.
+        """
         knowledge = self.read.known_at(known_at)
         who = self.read.resolve(actor)
-        rows = {row.fact_id: row for row in self.view.facts_of(who.code, knowledge.position)}
-        changes = history([row.step() for row in rows.values()])
-        entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
+        versions: dict[str, list[FactRow]] = {}
+        for row in self.view.versions_of(who.code, knowledge.position):
+            versions.setdefault(row.fact_id, []).append(row)
+        rows = {fact_id: found[-1] for fact_id, found in versions.items()}
+        counting = [r.step() for r in rows.values() if status_of(r) == COUNTS]
+        aside = [r.step() for r in rows.values() if status_of(r) != COUNTS] if all_facts else []
+        entries = [
+            HistoryEntry.of(c, rows[c.step.fact_id].payload, provenance(versions[c.step.fact_id]))
+            for c in history(counting, aside)
+        ]
         return HistoryReport(
             actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
         )

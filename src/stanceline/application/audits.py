@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from stanceline.application.provenance import changed_fields, status_of
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import (
     DateChange,
@@ -38,7 +39,7 @@ class Audits:
         return FactReport(
             id=fact_id,
             actor=last.actor,
-            status="counts" if last.active else "retracted",
+            status=status_of(last),
             current=last.payload,
             versions=[
                 FactVersionReport(
@@ -50,8 +51,9 @@ class Audits:
                     reason=v.reason,
                     counts=v.active,
                     fact=v.payload,
+                    changes=changed_fields(before, v),
                 )
-                for v in versions
+                for before, v in zip([None, *versions], versions, strict=False)
             ],
         )
 

@@ -86,7 +86,7 @@ def fact(fact_id: str, as_json: bool) -> None:
     """Show FACT_ID's whole life: recorded, corrected, retracted, with times, reasons and who."""
     report = _app().fact(fact_id)
     if as_json:
-        _echo_json(report.model_dump(mode="json"))
+        _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
         click.echo(render.fact_text(report))
 

@@ -74,11 +74,17 @@ def _known_text(reports: list[StanceReport]) -> str | None:
 
 @cli.command()
 @click.argument("actor")
+@click.option(
+    "--all",
+    "all_facts",
+    is_flag=True,
+    help="Also the facts that no longer count (retracted), marked with why and by whom.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @_known_at_option
-def history(actor: str, as_json: bool, known_at: str | None) -> None:
+def history(actor: str, all_facts: bool, as_json: bool, known_at: str | None) -> None:
     """Show every fact of ACTOR in effective-date order, with what each changed."""
-    report = _app().history(actor, known_at)
+    report = _app().history(actor, known_at, all_facts=all_facts)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:

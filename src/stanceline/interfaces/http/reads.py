@@ -139,11 +139,21 @@ async def world(
     tags=["reads"],
 )
 async def history(
-    request: Request, engine: Engine, actor: str, known_at: KnownAtQuery = None
+    request: Request,
+    engine: Engine,
+    actor: str,
+    known_at: KnownAtQuery = None,
+    all_facts: Annotated[
+        bool,
+        Query(
+            alias="all",
+            description="Also the facts that no longer count (retracted), with their status.",
+        ),
+    ] = False,
 ) -> HistoryReport:
-    """Every fact of one actor in effective-date order, with what each changed."""
+    """Every fact of one actor in effective-date order, with what each changed (`history`)."""
     known = _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.history(actor, known))
+    return await _off_loop(request, lambda: engine.history(actor, known, all_facts=all_facts))
 
 
 @router.get(
