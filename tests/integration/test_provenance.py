@@ -1,4 +1,4 @@
-"""Provenance through the Python API on a real store: field changes and statuses."""
+"""Provenance through the Python API on a real store: field changes, statuses, diffs to now."""
 
 from __future__ import annotations
 
@@ -54,3 +54,14 @@ def test_history_of_every_status_adds_the_retracted_and_changes_nothing_else(
     assert history_answers(loaded_app.history("RUS", "@14", all_facts=True)) == history_answers(
         loaded_app.history("RUS", "@14")
     )
+
+
+def test_a_knowledge_diff_without_its_end_is_up_to_the_last_position(
+    loaded_app: Stanceline,
+) -> None:
+    loaded_app.correct(LIFT, "May", {"date": "2025-05"})
+
+    alone = loaded_app.diff_knowledge("RUS", "@14")
+
+    assert alone == loaded_app.diff_knowledge("RUS", "@14", "@15")
+    assert (alone.known_to, [v.fact_id for v in alone.learned]) == ("@15", [LIFT])

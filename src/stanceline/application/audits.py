@@ -91,9 +91,17 @@ class Audits:
         )
 
     def diff_knowledge(
-        self, actor: str | None, known_from: str, known_to: str, on: date | None = None
+        self,
+        actor: str | None,
+        known_from: str,
+        known_to: str | None = None,
+        on: date | None = None,
     ) -> KnowledgeDiff:
-        """What the record learned between two audits, and which answers that changed."""
+        """What the record learned between two audits, and which answers that changed.
+
+        Without `known_to`, the second audit is now: the log's last position, as `@N`.
+        """
+        known_to = known_to if known_to is not None else f"@{self.read.catch_up()}"
         start, end = self.read.known_at(known_from), self.read.known_at(known_to)
         first, last = start.position or 0, end.position or 0
         if last < first:

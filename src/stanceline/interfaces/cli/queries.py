@@ -111,7 +111,9 @@ def explain(actor: str, on: date | None, known_at: str | None, as_json: bool) ->
 @click.option("--from", "from_", type=DAY, help="Changes on days after this one...")
 @click.option("--to", type=DAY, help="...up to and including this one.")
 @click.option("--known-from", type=KNOWN_AT, help="What the record learned after T1...")
-@click.option("--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N).")
+@click.option(
+    "--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N; default: now)."
+)
 @click.option("--on", type=DAY, help="With --known-from/--known-to: only answers on this day.")
 @_known_at_option
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
@@ -126,13 +128,13 @@ def diff(
     known_at: str | None,
     as_json: bool,
 ) -> None:
-    """What changed between two days (--from/--to) or two audits (--known-from/--known-to)."""
+    """What changed between two days (--from/--to) or two audits (--known-from[/--known-to])."""
     if (actor is not None) == all_actors:
         raise click.UsageError("name one ACTOR or give --all")
     by_dates = from_ is not None or to is not None
     by_knowledge = known_from is not None or known_to is not None
     if by_dates == by_knowledge:
-        raise click.UsageError("give either --from and --to, or --known-from and --known-to")
+        raise click.UsageError("give either --from and --to, or --known-from (and --known-to)")
     if by_dates:
         if from_ is None or to is None or on is not None:
             raise click.UsageError("--from needs --to (and --on goes with --known-from/--known-to)")
@@ -142,8 +144,10 @@ def diff(
         output = report.model_dump(mode="json", by_alias=True) if as_json else None
         text = render.date_diff_text(report)
     else:
-        if known_from is None or known_to is None or known_at is not None:
-            raise click.UsageError("--known-from needs --known-to (and no --known-at)")
+        if known_from is None:
+            raise click.UsageError("--known-to needs --known-from")
+        if known_at is not None:
+            raise click.UsageError("--known-at goes with --from/--to, not --known-from")
         knowledge = _app().diff_knowledge(actor, known_from, known_to, on)
         output = knowledge.model_dump(mode="json") if as_json else None
         text = render.knowledge_diff_text(knowledge)
