@@ -124,3 +124,15 @@ def generated_files(count: int, files: int = 5, seed: int = 0) -> list[list[dict
             lines.append(line)
         loads.append(lines)
     return loads
+
+
+PROVENANCE = frozenset({"recorded_at", "recorded_by", "corrections", "status_change"})
+
+
+def history_answers(report: Any) -> dict[str, Any]:
+    """A history's JSON without each entry's provenance: what it answers, not who or when."""
+    data: dict[str, Any] = report.model_dump(mode="json")
+    data["entries"] = [
+        {k: v for k, v in entry.items() if k not in PROVENANCE} for entry in data["entries"]
+    ]
+    return data

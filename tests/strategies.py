@@ -632,3 +632,29 @@ def claim_scripts(draw: st.DrawFn, max_happenings: int = 4) -> list[Operation]:
         else:
             operations.append((action, target))
     return operations
+
+
+# Payloads: nested JSON objects, for field-level changes between two versions
+
+PAYLOAD_KEYS = st.sampled_from(["date", "summary", "source", "url", "level"])
+PAYLOAD_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 2)
+    | st.floats(allow_nan=False, allow_infinity=False, width=16)
+    | st.text("ab-", max_size=3)
+    | st.lists(st.integers(0, 2), max_size=2)
+)
+
+
+def payload_trees() -> st.SearchStrategy[dict[str, object]]:
+    """JSON objects few keys deep, drawn from a few names so two of them share fields."""
+    return st.dictionaries(
+        PAYLOAD_KEYS,
+        st.recursive(
+            PAYLOAD_SCALARS,
+            lambda inner: st.dictionaries(PAYLOAD_KEYS, inner, max_size=3),
+            max_leaves=6,
+        ),
+        max_size=4,
+    )

@@ -20,6 +20,9 @@ CLEAN_ENV: dict[str, str | None] = {
 }
 
 Run = Callable[..., Result]
+LIFT = "rus-designation-lifted-2025-04"
+STATEMENT = "rus-statement-ally-against-terrorism"
+RULING = "the court's ruling is dated 17 April"
 
 
 def invoke(args: list[str], env: Mapping[str, str | None] | None = None) -> Result:
@@ -49,6 +52,20 @@ def seeded(run: Run) -> Run:
     result = run("load", FIXTURES)
     assert result.exit_code == 0, result.output
     return run
+
+
+@pytest.fixture
+def amended(seeded: Run) -> Run:
+    """`seeded` (positions 1-14), then Russia's lift corrected twice (15: its day, by ann;
+    16: its link) and Russia's statement retracted (17, by carol)."""
+    for args in (
+        ("correct", LIFT, "--date", "2025-04-17", "--reason", RULING, "--by", "ann"),
+        ("correct", LIFT, "--source-url", "https://example.org/r", "--reason", "the ruling"),
+        ("retract", STATEMENT, "--reason", "a paraphrase", "--by", "carol"),
+    ):
+        result = seeded(*args)
+        assert result.exit_code == 0, result.output
+    return seeded
 
 
 @pytest.fixture

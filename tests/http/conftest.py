@@ -91,6 +91,23 @@ def seeded(client: TestClient) -> TestClient:
     return client
 
 
+LIFT = "rus-designation-lifted-2025-04"
+STATEMENT = "rus-statement-ally-against-terrorism"
+
+
+@pytest.fixture
+def amended(seeded: TestClient) -> TestClient:
+    """`seeded` (1-14), then Russia's lift corrected (15) and Russia's statement retracted
+    (16), both by alice."""
+    for path, body in (
+        (f"/facts/{LIFT}/corrections", {"reason": "the ruling", "date": "2025-04-17"}),
+        (f"/facts/{STATEMENT}/retractions", {"reason": "a paraphrase"}),
+    ):
+        answer = seeded.post(path, json=body, headers=ALICE)
+        assert answer.status_code == 201, answer.text
+    return seeded
+
+
 # A live server (uvicorn in a thread), for Server-Sent Events and concurrent writers.
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from stanceline.domain.dates import parse_effective_date
 from stanceline.domain.facts import DEFAULTS, Component
@@ -226,3 +227,39 @@ def test_before_is_the_previous_after_and_after_follows_the_rules(
         assert change.after == expected
         assert change.changed == (change.before != change.after)
         current[this.component] = expected
+
+
+@given(steps(), st.data())
+def test_facts_set_aside_are_placed_by_date_and_move_nothing(
+    given_steps: list[Step], data: st.DataObject
+) -> None:
+    aside_flags = data.draw(st.lists(st.booleans(), min_size=len(given_steps), max_size=8))
+    counting = [s for s, flag in zip(given_steps, aside_flags, strict=False) if not flag]
+    aside = [s for s, flag in zip(given_steps, aside_flags, strict=False) if flag]
+
+    changes = history(counting, aside)
+
+    assert [c.step for c in changes] == [c.step for c in history(given_steps)]
+    assert [c for c in changes if c.step not in aside] == history(counting)
+    current = dict(DEFAULTS)
+    for change in changes:
+        if change.step in aside and change.step.component is not None:
+            assert change.before == change.after == current[change.step.component]
+            assert not change.changed
+            assert not change.overlaps
+        elif change.after is not None and change.step.component is not None:
+            current[change.step.component] = change.after
+
+
+def test_a_fact_set_aside_shows_the_value_where_it_stands() -> None:
+    imposed = step("imposed", "2003", 1, DESIGNATION, "designated")
+    retracted = step("lifted-retracted", "2025-04", 2, DESIGNATION, "not_designated")
+
+    changes = history([imposed], aside=[retracted])
+
+    assert ids(changes) == ["imposed", "lifted-retracted"]
+    assert (changes[1].before, changes[1].after, changes[1].changed) == (
+        "designated",
+        "designated",
+        False,
+    )

@@ -6,9 +6,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from stanceline.application.provenance import COUNTS, provenance, status_of
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
 from stanceline.domain.actors import Actor
+from stanceline.domain.claims import cites
 from stanceline.domain.facts import Rank
 from stanceline.domain.history import history
 from stanceline.domain.knowledge import Knowledge
@@ -84,16 +86,42 @@ class Answers:
         ]
 
     def history(
-        self, actor: str, known_at: str | None = None, according_to: str | None = None
+        self,
+        actor: str,
+        known_at: str | None = None,
+        according_to: str | None = None,
+        *,
+        all_facts: bool = False,
     ) -> HistoryReport:
         """Every fact of one actor that counts, in effective-date order, with the change it
-        made (according to a source: every fact citing it)."""
+        made (according to a source: every fact citing it).
+
+        Each with its provenance: who recorded it, its corrections, its status. Facts
+        that do not count (retracted, deprecated or outranked claims) are left out,
+        unless `all_facts`: they are then placed by their dates and move nothing.
+        """
         knowledge = self.read.known_at(known_at)
         who = self.read.resolve(actor)
-        counted = self.read.counting(who.code, knowledge.position, according_to)
-        rows = {row.fact_id: row for row in counted}
-        changes = history([row.step() for row in rows.values()])
-        entries = [HistoryEntry.of(c, rows[c.step.fact_id].payload) for c in changes]
+        versions: dict[str, list[FactRow]] = {}
+        for row in self.view.versions_of(who.code, knowledge.position):
+            versions.setdefault(row.fact_id, []).append(row)
+        rows = {fact_id: found[-1] for fact_id, found in versions.items()}
+        if according_to is not None:
+            rows = {k: row for k, row in rows.items() if cites(row.sources, according_to)}
+        counted = {
+            row.fact_id for row in self.read.counting(who.code, knowledge.position, according_to)
+        }
+        status = {k: status_of(row, k in counted) for k, row in rows.items()}
+        counting_steps = [r.step() for k, r in rows.items() if status[k] == COUNTS]
+        aside = [r.step() for k, r in rows.items() if status[k] != COUNTS] if all_facts else []
+        entries = [
+            HistoryEntry.of(
+                c,
+                rows[c.step.fact_id].payload,
+                provenance(versions[c.step.fact_id], status[c.step.fact_id]),
+            )
+            for c in history(counting_steps, aside)
+        ]
         return HistoryReport(
             actor=who.code, actor_name=who.name, known_at=knowledge.text, entries=entries
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from stanceline.application.provenance import changed_fields, status_of
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import (
     DateChange,
@@ -38,7 +39,7 @@ class Audits:
         return FactReport(
             id=fact_id,
             actor=last.actor,
-            status="counts" if last.active else "retracted",
+            status=status_of(last),
             current=last.payload,
             versions=[
                 FactVersionReport(
@@ -50,8 +51,9 @@ class Audits:
                     reason=v.reason,
                     counts=v.active,
                     fact=v.payload,
+                    changes=changed_fields(before, v),
                 )
-                for v in versions
+                for before, v in zip([None, *versions], versions, strict=False)
             ],
         )
 
@@ -95,9 +97,18 @@ class Audits:
         )
 
     def diff_knowledge(
-        self, actor: str | None, known_from: str, known_to: str, on: date | None = None
+        self,
+        actor: str | None,
+        known_from: str,
+        known_to: str | None = None,
+        on: date | None = None,
+        according_to: str | None = None,
     ) -> KnowledgeDiff:
-        """What the record learned between two audits, and which answers that changed."""
+        """What the record learned between two audits, and which answers that changed.
+
+        Without `known_to`, the second audit is now: the log's last position, as `@N`.
+        """
+        known_to = known_to if known_to is not None else f"@{self.read.catch_up()}"
         start, end = self.read.known_at(known_from), self.read.known_at(known_to)
         first, last = start.position or 0, end.position or 0
         if last < first:
@@ -111,8 +122,8 @@ class Audits:
         runs = []
         for code in sorted({v.actor for v in learned}):
             who = self.read.actor(code)
-            before = self.read.occurrences(code, first)
-            after = self.read.occurrences(code, last)
+            before = self.read.occurrences(code, first, according_to)
+            after = self.read.occurrences(code, last, according_to)
             for run in knowledge_changes(before, after, on):
                 runs.append(
                     KnowledgeRun(

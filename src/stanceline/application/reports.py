@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -116,6 +117,38 @@ def _component(answer: Answer) -> dict[str, Any]:
     return {**shown, "since": answer.since, "facts": list(answer.facts), **flags}
 
 
+class FieldChangeReport(BaseModel):
+    """One field a version changed: its dotted path, and its value before and after."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str = Field(description="The field's dotted path: date, source.url, details.level.")
+    from_: Any = Field(alias="from", description="Its value before; null when it was not given.")
+    to: Any = Field(description="Its value after; null when it is no longer given.")
+
+
+class ChangeNote(BaseModel):
+    """A change of a stored fact as an actor's history notes it: what, when, by whom, why."""
+
+    version: int
+    change: str
+    recorded_at: str
+    recorded_by: str
+    reason: str | None
+    changes: list[FieldChangeReport]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a fact stands and how it came to: its status, recording, corrections."""
+
+    status: str
+    recorded_at: str
+    recorded_by: str
+    corrections: list[ChangeNote]
+    status_change: ChangeNote | None
+
+
 class HistoryEntry(BaseModel):
     """One fact in an actor's history and the change it made."""
 
@@ -134,13 +167,18 @@ class HistoryEntry(BaseModel):
     kind: str
     summary: str
     source: dict[str, Any]  # the first of `sources`
+    status: str
+    recorded_at: str
+    recorded_by: str
+    corrections: list[ChangeNote]
+    status_change: ChangeNote | None
     sources: list[dict[str, Any]] = []
     event: str | None = None
     rank: str = "normal"
 
     @classmethod
-    def of(cls, change: Change, payload: dict[str, Any]) -> HistoryEntry:
-        """Report one change of a fact whose import-format payload is given."""
+    def of(cls, change: Change, payload: dict[str, Any], provenance: Provenance) -> HistoryEntry:
+        """Report one change of a fact whose import-format payload and provenance are given."""
         step = change.step
         sources = payload["sources"] if "sources" in payload else [payload["source"]]
         return cls(
@@ -157,6 +195,11 @@ class HistoryEntry(BaseModel):
             kind=payload["kind"],
             summary=payload["summary"],
             source=sources[0],
+            status=provenance.status,
+            recorded_at=provenance.recorded_at,
+            recorded_by=provenance.recorded_by,
+            corrections=provenance.corrections,
+            status_change=provenance.status_change,
             sources=sources,
             event=payload.get("event"),
             rank=payload.get("rank", "normal"),
@@ -243,6 +286,10 @@ class FactVersionReport(BaseModel):
     reason: str | None
     counts: bool
     fact: dict[str, Any]
+    changes: list[FieldChangeReport] = Field(
+        description="The fields this version changed from the one before (none for the first, "
+        "a retraction or a reinstatement).",
+    )
 
 
 class FactReport(BaseModel):

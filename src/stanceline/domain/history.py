@@ -38,14 +38,18 @@ class Change:
         return self.before != self.after
 
 
-def history(steps: Sequence[Step]) -> list[Change]:
+def history(steps: Sequence[Step], aside: Sequence[Step] = ()) -> list[Change]:
     """Order by (earliest, latest, recording) and follow each component's value.
 
     Where a fact's range overlaps another fact of the same component, the
     order of the two is not known: `overlaps` says so, and the before/after
-    values follow the order shown.
+    values follow the order shown. Facts `aside` (those that no longer count)
+    are placed in the same order but move nothing: their value before and after
+    is the component's value where they stand.
     """
-    ordered = sorted(steps, key=lambda s: (s.earliest, s.latest, s.position))
+    counting = list(steps)
+    set_aside = set(aside)
+    ordered = sorted([*counting, *aside], key=lambda s: (s.earliest, s.latest, s.position))
     current: dict[Component, str] = dict(DEFAULTS)
     measures: dict[str | None, str] = {}
     changes = []
@@ -54,13 +58,16 @@ def history(steps: Sequence[Step]) -> list[Change]:
             changes.append(Change(step, None, None, overlaps=False))
             continue
         before = current[step.component]
+        if step in set_aside:
+            changes.append(Change(step, before, before, overlaps=False))
+            continue
         if step.component is Component.SANCTIONS:
             measures[step.measure] = step.value
             after = "active" if "active" in measures.values() else "none"
         else:
             after = step.value
         current[step.component] = after
-        changes.append(Change(step, before, after, _overlaps(step, ordered)))
+        changes.append(Change(step, before, after, _overlaps(step, counting)))
     return changes
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
+from stanceline.application.provenance import COUNTS
 from stanceline.application.reports import (
+    ChangeNote,
     ComponentReport,
     DateDiff,
     FactReport,
+    FieldChangeReport,
     HistoryReport,
     KnowledgeDiff,
     PossibleAnswer,
@@ -22,7 +27,7 @@ from stanceline.application.verify import VerifyReport
 from stanceline.domain.changes import FactCorrected
 from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
-from stanceline.interfaces.disputes_text import dispute_lines, sources_lines
+from stanceline.interfaces.disputes_text import dispute_lines, source_line, sources_lines
 from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
@@ -175,12 +180,15 @@ def _flag(value: bool) -> str:
 
 
 def history_text(report: HistoryReport) -> str:
-    """Every fact of an actor in effective-date order, each with its source."""
+    """Every fact of an actor in effective-date order, each with its source and provenance."""
     if not report.entries:
         return (
             f"{report.actor_name} ({report.actor}){_as_known(report.known_at)}: no facts recorded."
         )
     count = plural(len(report.entries), "fact")
+    others = Counter(e.status for e in report.entries if e.status != COUNTS)
+    if others:
+        count += f" ({', '.join(f'{n} {status}' for status, n in sorted(others.items()))})"
     known = _as_known(report.known_at)
     lines = [f"History of {report.actor_name} ({report.actor}){known}: {count}", ""]
     rows = []
@@ -189,17 +197,20 @@ def history_text(report: HistoryReport) -> str:
         component = e.component or "(statement)"
         if e.measure:
             component += f" [{e.measure}]"
-        change = (
-            f"{e.from_} -> {e.to}"
-            if e.changed
-            else ("-" if e.to is None else f"{e.to} (no change)")
-        )
+        if e.status != COUNTS:
+            change = f"({e.status})"
+        elif e.changed:
+            change = f"{e.from_} -> {e.to}"
+        else:
+            change = "-" if e.to is None else f"{e.to} (no change)"
         rows.append([date, component, change, e.fact_id, e.summary])
     rendered = table(["DATE", "COMPONENT", "CHANGE", "FACT", "SUMMARY"], rows).split("\n")
     lines.append(rendered[0])
     for e, line in zip(report.entries, rendered[1:], strict=True):
         lines.append(line)
         lines += sources_lines(e.sources or [e.source], "    ")
+        notes = [*e.corrections, *([e.status_change] if e.status_change else [])]
+        lines += [f"    {_note_line(note)}" for note in sorted(notes, key=lambda n: n.version)]
     if any(e.order_uncertain for e in report.entries):
         lines += [
             "",
@@ -207,6 +218,32 @@ def history_text(report: HistoryReport) -> str:
             " their order is not known.",
         ]
     return "\n".join(lines)
+
+
+def _note_line(note: ChangeNote) -> str:
+    """`corrected (version 2, by ann, 2026-...): date 2025-04 -> 2025-05 — the reason`."""
+    head = f"{note.change} (version {note.version}, by {note.recorded_by}, {note.recorded_at})"
+    changed = "; ".join(change_text(c, " ") for c in note.changes)
+    why = " — ".join(part for part in (changed, note.reason or "") if part)
+    return f"{head}: {why}" if why else head
+
+
+def change_text(change: FieldChangeReport, separator: str = ": ") -> str:
+    """`date: 2025-04 -> 2025-04-17`; a field not given is written (none); sources added
+    to a fact's are written as added (`sources: + Ministry, "Decree"`)."""
+    before, after = change.from_, change.to
+    if change.field == "sources" and isinstance(after, list):
+        kept = before if isinstance(before, list) else []
+        if after[: len(kept)] == kept:
+            added = "; ".join(source_line(s) for s in after[len(kept) :])
+            return f"{change.field}{separator}+ {added}"
+    return f"{change.field}{separator}{_value(before)} -> {_value(after)}"
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(none)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def timeline_text(report: TimelineReport) -> str:
@@ -249,6 +286,7 @@ def fact_text(report: FactReport) -> str:
         )
         if v.reason:
             lines.append(f"    reason: {v.reason}")
+        lines += [f"    {change_text(change)}" for change in v.changes]
         if v.change in (RECORDED, FactCorrected.CHANGE):
             lines.append(f"    {v.fact['kind']} on {v.fact['date']}: {v.fact['summary']}")
     return "\n".join(lines)

@@ -94,7 +94,7 @@ def fact(fact_id: str, as_json: bool) -> None:
     """Show FACT_ID's whole life: recorded, corrected, retracted, with times, reasons and who."""
     report = _app().fact(fact_id)
     if as_json:
-        _echo_json(report.model_dump(mode="json"))
+        _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
         click.echo(render.fact_text(report))
 
@@ -105,11 +105,25 @@ def fact(fact_id: str, as_json: bool) -> None:
     metavar="DIGEST@N",
     help="A head digest kept elsewhere: prove that the events up to position N still produce it.",
 )
-def verify_command(expect: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def verify_command(expect: str | None, as_json: bool) -> None:
     """Check every stored event against its chain hash and print the head digest."""
     report = verify(_app(), expect)
     if not report.ok:
         raise click.ClickException(f"verify FAILED: {report.problem}")
+    if as_json:
+        _echo_json(
+            {
+                "ok": report.ok,
+                "count": report.count,
+                "position": report.position,
+                "head_digest": head_digest_line(report),
+                "sealed_from": report.sealed_from,
+                "seals": report.seals,
+                "expected": expect.strip().lower() if expect else None,
+            }
+        )
+        return
     checked = ""
     if expect:
         digest, _, position = expect.strip().rpartition("@")

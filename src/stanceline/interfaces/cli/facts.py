@@ -33,9 +33,13 @@ PROGRESS_THRESHOLD = 10_000
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_by_option
-def load(files: tuple[str, ...], by: str | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print what each file recorded as one JSON object."
+)
+def load(files: tuple[str, ...], by: str | None, as_json: bool) -> None:
     """Record the facts of JSON Lines (or JSON array) FILES; each file is all-or-nothing."""
     app = _app()
+    loaded = []
     for path in files:
         if not Path(path).is_file():
             raise click.ClickException(f"{path}: no such file")
@@ -48,7 +52,14 @@ def load(files: tuple[str, ...], by: str | None) -> None:
         )
         with bar as progress:
             result = app.load_file(path, by=by, progress=progress.update if progress else None)
-        click.echo(f"{path}: {result.recorded} recorded, {result.already_present} already present")
+        if as_json:
+            loaded.append({"file": path, **result.model_dump(mode="json")})
+        else:
+            click.echo(
+                f"{path}: {result.recorded} recorded, {result.already_present} already present"
+            )
+    if as_json:
+        _echo_json({"files": loaded})
 
 
 @cli.command()
@@ -79,6 +90,9 @@ def load(files: tuple[str, ...], by: str | None) -> None:
     "--id", "fact_id", metavar="ID", help="A stable id (default: derived from the content)."
 )
 @_by_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the id and whether it was recorded, as JSON."
+)
 def record(
     kind: str,
     actor: str,
@@ -87,6 +101,7 @@ def record(
     details: tuple[tuple[str, str], ...],
     fact_id: str | None,
     by: str | None,
+    as_json: bool,
     **source: str | None,
 ) -> None:
     """Record one fact and print its id."""
@@ -106,6 +121,10 @@ def record(
         result = _app().record_fact(raw, by=by)
     except FieldError as error:
         raise _field_errors(error) from None
+    if as_json:
+        # The JSON says whether it was recorded: nothing on standard error.
+        _echo_json({"id": result.fact_ids[0], "recorded": result.recorded > 0})
+        return
     click.echo(result.fact_ids[0])
     if result.already_present:
         click.echo("already present: nothing new was recorded", err=True)

@@ -86,11 +86,20 @@ def _known_text(reports: list[StanceReport]) -> str | None:
 
 @cli.command()
 @click.argument("actor")
+@click.option(
+    "--all",
+    "all_facts",
+    is_flag=True,
+    help="Also the facts that no longer count (retracted), marked with why and by whom.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @_known_at_option
-def history(actor: str, as_json: bool, known_at: str | None) -> None:
+@_according_to_option
+def history(
+    actor: str, all_facts: bool, as_json: bool, known_at: str | None, according_to: str | None
+) -> None:
     """Show every fact of ACTOR in effective-date order, with what each changed."""
-    report = _app().history(actor, known_at)
+    report = _app().history(actor, known_at, according_to, all_facts=all_facts)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
     else:
@@ -120,9 +129,12 @@ def explain(
 @click.option("--from", "from_", type=DAY, help="Changes on days after this one...")
 @click.option("--to", type=DAY, help="...up to and including this one.")
 @click.option("--known-from", type=KNOWN_AT, help="What the record learned after T1...")
-@click.option("--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N).")
+@click.option(
+    "--known-to", type=KNOWN_AT, help="...up to T2 (ISO timestamp, day or @N; default: now)."
+)
 @click.option("--on", type=DAY, help="With --known-from/--known-to: only answers on this day.")
 @_known_at_option
+@_according_to_option
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
 def diff(
     actor: str | None,
@@ -133,27 +145,30 @@ def diff(
     known_to: str | None,
     on: date | None,
     known_at: str | None,
+    according_to: str | None,
     as_json: bool,
 ) -> None:
-    """What changed between two days (--from/--to) or two audits (--known-from/--known-to)."""
+    """What changed between two days (--from/--to) or two audits (--known-from[/--known-to])."""
     if (actor is not None) == all_actors:
         raise click.UsageError("name one ACTOR or give --all")
     by_dates = from_ is not None or to is not None
     by_knowledge = known_from is not None or known_to is not None
     if by_dates == by_knowledge:
-        raise click.UsageError("give either --from and --to, or --known-from and --known-to")
+        raise click.UsageError("give either --from and --to, or --known-from (and --known-to)")
     if by_dates:
         if from_ is None or to is None or on is not None:
             raise click.UsageError("--from needs --to (and --on goes with --known-from/--known-to)")
         if to < from_:
             raise click.UsageError(f"--to {to} is before --from {from_}")
-        report = _app().diff_dates(actor, from_, to, known_at)
+        report = _app().diff_dates(actor, from_, to, known_at, according_to)
         output = report.model_dump(mode="json", by_alias=True) if as_json else None
         text = render.date_diff_text(report)
     else:
-        if known_from is None or known_to is None or known_at is not None:
-            raise click.UsageError("--known-from needs --known-to (and no --known-at)")
-        knowledge = _app().diff_knowledge(actor, known_from, known_to, on)
+        if known_from is None:
+            raise click.UsageError("--known-to needs --known-from")
+        if known_at is not None:
+            raise click.UsageError("--known-at goes with --from/--to, not --known-from")
+        knowledge = _app().diff_knowledge(actor, known_from, known_to, on, according_to)
         output = knowledge.model_dump(mode="json") if as_json else None
         text = render.knowledge_diff_text(knowledge)
     if as_json:

@@ -167,10 +167,19 @@ async def history(
     actor: str,
     known_at: KnownAtQuery = None,
     according_to: AccordingToQuery = None,
+    all_facts: Annotated[
+        bool,
+        Query(
+            alias="all",
+            description="Also the facts that no longer count (retracted), with their status.",
+        ),
+    ] = False,
 ) -> HistoryReport:
-    """Every fact of one actor in effective-date order, with what each changed."""
+    """Every fact of one actor in effective-date order, with what each changed (`history`)."""
     known = _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.history(actor, known, according_to))
+    return await _off_loop(
+        request, lambda: engine.history(actor, known, according_to, all_facts=all_facts)
+    )
 
 
 @router.get(
@@ -258,7 +267,8 @@ async def diff(
         str | None, Query(description="Learned after T1...", json_schema_extra=KNOWN_AT)
     ] = None,
     known_to: Annotated[
-        str | None, Query(description="...up to T2.", json_schema_extra=KNOWN_AT)
+        str | None,
+        Query(description="...up to T2 (default: now).", json_schema_extra=KNOWN_AT),
     ] = None,
     on: Annotated[
         str | None,
@@ -272,7 +282,7 @@ async def diff(
     who = None if all_actors else actor
     by_dates = from_ is not None or to is not None
     if by_dates == (known_from is not None or known_to is not None):
-        raise _usage("from", "give either from and to, or known_from and known_to")
+        raise _usage("from", "give either from and to, or known_from (and known_to)")
     if by_dates:
         if from_ is None or to is None or on is not None:
             raise _usage("to", "from needs to (and on goes with known_from/known_to)")
@@ -283,12 +293,14 @@ async def diff(
         return await _off_loop(
             request, lambda: engine.diff_dates(who, after, upto, known, according_to)
         )
-    if known_from is None or known_to is None or known_at is not None:
-        raise _usage("known_to", "known_from needs known_to (and no known_at)")
+    if known_from is None:
+        raise _usage("known_from", "known_to needs known_from")
+    if known_at is not None:
+        raise _usage("known_at", "known_at goes with from and to, not known_from")
     start, end = _known(known_from, "known_from"), _known(known_to, "known_to")
     day = _day(on, "on") if on is not None else None
     return await _off_loop(
-        request, lambda: engine.diff_knowledge(who, cast(str, start), cast(str, end), day)
+        request, lambda: engine.diff_knowledge(who, cast(str, start), end, day, according_to)
     )
 
 
