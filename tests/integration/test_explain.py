@@ -39,6 +39,8 @@ COMPONENTS = [
     "assets",
 ]
 REF_KEYS = {
+    # DESIGN §7: every source, and the claim's event and rank.
+    *("sources", "event", "rank", "rank_reason"),
     "id",
     "kind",
     "date",

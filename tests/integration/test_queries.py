@@ -137,19 +137,25 @@ def test_before_any_fact_every_component_has_its_default(seeded_app: Stanceline)
 def test_the_stance_json_has_the_keys_of_the_contract(seeded_app: Stanceline) -> None:
     data = seeded_app.stance("RUS", date(2025, 7, 4)).model_dump(mode="json")
 
-    assert set(data) == {"actor", "actor_name", "on", "known_at", "summary", "components"}
+    # DESIGN §5's keys, and those §7 added after them (none renamed).
+    added = {"disputed", "default"}
+    assert set(data) == {"actor", "actor_name", "on", "known_at", "summary", "components"} | {
+        "according_to"
+    }
     assert (data["actor"], data["actor_name"], data["on"]) == ("RUS", "Russia", "2025-07-04")
-    assert data["known_at"] is None
-    assert set(data["summary"]) == {"value", "certainty", "alternatives"}
+    assert (data["known_at"], data["according_to"]) == (None, None)
+    assert set(data["summary"]) == {"value", "certainty", "alternatives"} | added
     assert list(data["components"]) == COMPONENTS
     for component in data["components"].values():
-        assert set(component) == {"value", "certainty", "alternatives", "since", "facts"}
+        assert set(component) == {"value", "certainty", "alternatives", "since", "facts"} | added
     assert data["components"]["recognition"] == {
         "value": "recognized",
         "certainty": "certain",
         "alternatives": [],
         "since": "2025-07-03",
         "facts": ["rus-recognition-2025-07-03"],
+        "disputed": False,
+        "default": False,
     }
 
 
