@@ -89,6 +89,13 @@ def load(files: tuple[str, ...], by: str | None, as_json: bool) -> None:
 @click.option(
     "--id", "fact_id", metavar="ID", help="A stable id (default: derived from the content)."
 )
+@click.option("--event", metavar="KEY", help="The happening the fact is a claim of.")
+@click.option(
+    "--rank",
+    type=click.Choice(["preferred", "normal", "deprecated"]),
+    help="The claim's rank (default: normal).",
+)
+@click.option("--rank-reason", help="Why it is preferred or deprecated (then required).")
 @_by_option
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the id and whether it was recorded, as JSON."
@@ -100,6 +107,9 @@ def record(
     summary: str,
     details: tuple[tuple[str, str], ...],
     fact_id: str | None,
+    event: str | None,
+    rank: str | None,
+    rank_reason: str | None,
     by: str | None,
     as_json: bool,
     **source: str | None,
@@ -117,6 +127,8 @@ def record(
     }
     if fact_id:
         raw["id"] = fact_id
+    claim = {"event": event, "rank": rank, "rank_reason": rank_reason}
+    raw.update({key: value for key, value in claim.items() if value is not None})
     try:
         result = _app().record_fact(raw, by=by)
     except FieldError as error:
