@@ -44,7 +44,7 @@ class Answer:
     # whose claims disagree so, the possible values each of its claims leaves.
     disputed: bool = False
     default: bool = False
-    readings: tuple[frozenset[frozenset[str]], ...] = ()
+    readings: frozenset[frozenset[frozenset[str]]] = frozenset()
 
     @property
     def certainty(self) -> Certainty:

@@ -22,7 +22,7 @@ the summary can ask the same of its own possible values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from datetime import date, timedelta
 from heapq import nlargest
 from typing import TypeVar
@@ -133,17 +133,18 @@ def grouped(occurrences: Iterable[Occurrence]) -> dict[str, list[Occurrence]]:
 
 
 def _can_be_last(
-    groups: Mapping[str, Sequence[Occurrence]], on: date
+    groups: Mapping[str, Sequence[Occurrence]], on: date, pending: Set[str] = frozenset()
 ) -> tuple[bool, list[Occurrence]]:
     """Whether no happening may have happened by `on` (the default possible), and the
-    claims that can be the last one on or before it."""
+    claims that can be the last one on or before it. A happening of `pending` has
+    claims not given here that start after `on`: it is not settled."""
     # The two greatest bounds of settled happenings: a claim's own is never its bound.
     bounds = nlargest(
         2,
         (
             (min((c.earliest, c.position) for c in claims), key)
             for key, claims in groups.items()
-            if all(c.latest <= on for c in claims)
+            if key not in pending and all(c.latest <= on for c in claims)
         ),
     )
     last = []
@@ -157,8 +158,13 @@ def _can_be_last(
     return not bounds, last
 
 
-def _possible(groups: Mapping[str, Sequence[Occurrence]], on: date, default: str) -> frozenset[str]:
-    open_, last = _can_be_last(groups, on)
+def _possible(
+    groups: Mapping[str, Sequence[Occurrence]],
+    on: date,
+    default: str,
+    pending: Set[str] = frozenset(),
+) -> frozenset[str]:
+    open_, last = _can_be_last(groups, on, pending)
     return frozenset({c.value for c in last} | ({default} if open_ else set()))
 
 
@@ -168,35 +174,121 @@ def solve(
     """One small component's answer on `on` (all claims moving the same thing), and the
     claim behind its value in the primary reading (None: the default)."""
     groups = grouped(occurrences)
-    open_, last = _can_be_last(groups, on)
+    primary = {min(claims, key=_position).fact_id for claims in groups.values()}
+    relevant = any(c.earliest <= on for c in occurrences)
+    return _solve(groups, on, default, primary, frozenset(), frozenset(), relevant)
+
+
+def _position(claim: Occurrence) -> int:
+    return claim.position
+
+
+def _solve(
+    groups: Mapping[str, Sequence[Occurrence]],
+    on: date,
+    default: str,
+    primary: Set[str],
+    shed: Set[str],
+    pending: Set[str],
+    relevant: bool,
+) -> tuple[Answer, Occurrence | None]:
+    """`solve` over the claims that can still matter on `on`: `primary` names each
+    happening's claim recorded first; `shed` the happenings some of whose claims were
+    left out for good, `pending` those with claims not given yet, which start after `on`
+    (either way, a choice of one of those leaves the happening out); `relevant` whether
+    any claim may have happened by then."""
+    # A shed happening's bound is its least claim's, below K2: it bounds nobody, as if
+    # it were not settled; one with claims to come is not settled.
+    unsettled = shed | pending
+    open_, last = _can_be_last(groups, on, unsettled)
     possible = {c.value for c in last} | ({default} if open_ else set())
     # The primary reading: each happening read as its claim recorded first.
-    primary = [min(claims, key=lambda c: c.position) for claims in groups.values()]
     behind = max(
-        (c for c in primary if c.latest <= on), key=lambda c: (c.latest, c.position), default=None
+        (
+            c
+            for claims in groups.values()
+            for c in claims
+            if c.fact_id in primary and c.latest <= on
+        ),
+        key=lambda c: (c.latest, c.position),
+        default=None,
     )
     value = behind.value if behind else default
     others = sorted(
         (c for c in last if c is not behind), key=lambda c: (c.latest, c.position), reverse=True
     )
     facts = ([behind] if behind else []) + [c for c in others if c.value != value]
-    readings = []
+    readings = set()
     # Fixing a happening only narrows the possible values: with one left, none can differ.
     for key, claims in groups.items() if len(possible) > 1 else ():
-        if len(claims) > 1 and any(c.earliest <= on for c in claims):
-            fixed = frozenset(_possible({**groups, key: [c]}, on, default) for c in claims)
+        absent = key in unsettled
+        if (len(claims) > 1 or absent) and any(c.earliest <= on for c in claims):
+            rest = unsettled - {key}
+            fixed = {_possible({**groups, key: [c]}, on, default, rest) for c in claims}
+            if absent:
+                without = {k: v for k, v in groups.items() if k != key}
+                fixed.add(_possible(without, on, default, rest))
             if len(fixed) > 1:
-                readings.append(fixed)
+                readings.add(frozenset(fixed))
     answer = Answer(
         value=value,
         possible=frozenset(possible),
         since=behind.edtf if behind else None,
         facts=tuple(c.fact_id for c in facts),
         disputed=bool(readings),
-        default=not any(c.earliest <= on for c in occurrences),
-        readings=tuple(readings),
+        default=not relevant,
+        readings=frozenset(readings),
     )
     return answer, behind
+
+
+def answers_over_time(
+    occurrences: Sequence[Occurrence], default: str
+) -> Iterator[tuple[date, Answer, Occurrence | None]]:
+    """`solve` on each day a component's answer may turn (turning_days), in day order.
+
+    Each day asks only of the claims that can still matter. With K2 the second greatest
+    bound of a settled happening, a claim that has certainly happened and whose (latest,
+    position) is below K2 can never be the last one again, and its happening's bound is
+    below K2 (a bound is the least of its claims'), so it never bounds another: such
+    claims are shed for good, and a happening shed of some of its claims counts, among
+    the choices that fix it, the choice that leaves it out. The claim behind the value
+    is never shed: its (latest, position) is at least K1.
+    """
+    groups = grouped(occurrences)
+    primary = {min(claims, key=_position).fact_id for claims in groups.values()}
+    settling = sorted(
+        (max(c.latest for c in claims), min((c.earliest, c.position) for c in claims), key)
+        for key, claims in groups.items()
+    )
+    by_earliest = sorted(occurrences, key=lambda c: (c.earliest, c.position))
+    live: dict[str, list[Occurrence]] = {}
+    unopened = {key: len(claims) for key, claims in groups.items()}
+    shed: set[str] = set()
+    top: list[tuple[tuple[date, int], str]] = []  # the two greatest bounds, greatest first
+    opened = settled = 0
+    for day in turning_days(occurrences):
+        while opened < len(by_earliest) and by_earliest[opened].earliest <= day:
+            claim = by_earliest[opened]
+            live.setdefault(happening(claim), []).append(claim)
+            unopened[happening(claim)] -= 1
+            opened += 1
+        while settled < len(settling) and settling[settled][0] <= day:
+            _, bound, key = settling[settled]
+            top = nlargest(2, [*top, (bound, key)])
+            settled += 1
+        if len(top) == 2:
+            second = top[1][0]
+            for key in list(live):
+                kept = [c for c in live[key] if c.latest > day or (c.latest, c.position) >= second]
+                if len(kept) < len(live[key]):
+                    shed.add(key)
+                    if kept:
+                        live[key] = kept
+                    else:
+                        del live[key]
+        pending = {key for key in live if unopened[key]}
+        yield day, *_solve(live, day, default, primary, shed, pending, opened > 0)
 
 
 def turning_days(occurrences: Iterable[Occurrence]) -> list[date]:

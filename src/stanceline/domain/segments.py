@@ -96,8 +96,8 @@ def _pieces(occurrences: Sequence[Occurrence], default: str) -> list[_Piece]:
     if not claims.has_disputes(occurrences):
         return _sweep(occurrences, default)
     pieces: list[_Piece] = []
-    for day in claims.turning_days(occurrences):
-        _extend(pieces, day, *claims.solve(occurrences, day, default))
+    for day, answer, behind in claims.answers_over_time(occurrences, default):
+        _extend(pieces, day, answer, behind)
     return pieces
 
 

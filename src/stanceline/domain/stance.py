@@ -104,13 +104,13 @@ def combine_measures(solved: Sequence[tuple[Answer, Occurrence | None]]) -> Answ
     answers = [answer for answer, _ in solved]
     possible = _sanctions_possible([a.possible for a in answers])
     # A measure's happening whose claims disagree: what each leaves of the whole.
-    readings = []
+    readings = set()
     for i, answer in enumerate(answers):
         for reading in answer.readings:
             others = [a.possible for a in answers[:i] + answers[i + 1 :]]
             fixed = frozenset(_sanctions_possible([p, *others]) for p in reading)
             if len(fixed) > 1:
-                readings.append(fixed)
+                readings.add(fixed)
     value = "active" if any(a.value == "active" for a in answers) else "none"
     behind = max(
         (b for a, b in solved if a.value == value and b is not None), key=_order, default=None
@@ -127,7 +127,7 @@ def combine_measures(solved: Sequence[tuple[Answer, Occurrence | None]]) -> Answ
         facts=tuple(facts),
         disputed=bool(readings),
         default=all(a.default for a in answers),
-        readings=tuple(readings),
+        readings=frozenset(readings),
     )
 
 
