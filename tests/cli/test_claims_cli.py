@@ -76,6 +76,8 @@ def test_rank_records_a_change_that_decides_the_dispute(disputed: Run) -> None:
     assert [v["change"] for v in life["versions"]] == ["recorded", "ranked"]
     assert life["current"]["rank"] == "preferred"
     assert life["current"]["rank_reason"] == "the decree"
+    assert life["status"] == "counts"
+    assert ok_json(disputed("fact", "kgz-delisting-1", "--json"))["status"] == "outranked"
     claims = ok_json(disputed("claims", "kgz-delisting", "--on", "2024-09-04", "--json"))
     assert [(c["id"], c["status"]) for c in claims["claims"]] == [
         ("kgz-delisting-1", "outranked"),
@@ -124,6 +126,9 @@ def test_a_correction_cites_the_source_of_its_new_value(disputed: Run) -> None:
 
 def test_export_writes_every_claim_with_its_event_sources_and_rank(disputed: Run) -> None:
     ok(disputed("rank", "kgz-delisting-2", "--deprecated", "--reason", "a later report"))
+    assert ok(disputed("fact", "kgz-delisting-2")).splitlines()[0].endswith(": deprecated")
+    noted = ok(disputed("history", "KGZ", "--all"))
+    assert "rank normal -> deprecated — a later report" in noted
     lines = [json.loads(line) for line in ok(disputed("export")).splitlines()]
     ranked = next(line for line in lines if line["id"] == "kgz-delisting-2")
     assert (ranked["event"], ranked["rank"], ranked["rank_reason"]) == (

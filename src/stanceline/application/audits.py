@@ -36,10 +36,11 @@ class Audits:
         if not versions:
             raise UnknownFactError(f"no fact with id {fact_id!r}")
         last = versions[-1]
+        counted = {row.fact_id for row in self.read.counting(last.actor, None)}
         return FactReport(
             id=fact_id,
             actor=last.actor,
-            status=status_of(last),
+            status=status_of(last, fact_id in counted),
             current=last.payload,
             versions=[
                 FactVersionReport(

@@ -223,7 +223,9 @@ def history_text(report: HistoryReport) -> str:
 def _note_line(note: ChangeNote) -> str:
     """`corrected (version 2, by ann, 2026-...): date 2025-04 -> 2025-05 — the reason`."""
     head = f"{note.change} (version {note.version}, by {note.recorded_by}, {note.recorded_at})"
-    changed = "; ".join(change_text(c, " ") for c in note.changes)
+    # A rank's reason is the change's own reason: said once, after the change.
+    shown = [c for c in note.changes if c.field != "rank_reason"]
+    changed = "; ".join(change_text(c, " ") for c in shown)
     why = " — ".join(part for part in (changed, note.reason or "") if part)
     return f"{head}: {why}" if why else head
 
@@ -232,6 +234,8 @@ def change_text(change: FieldChangeReport, separator: str = ": ") -> str:
     """`date: 2025-04 -> 2025-04-17`; a field not given is written (none); sources added
     to a fact's are written as added (`sources: + Ministry, "Decree"`)."""
     before, after = change.from_, change.to
+    if change.field == "rank":  # no rank given is the normal rank
+        before, after = before or "normal", after or "normal"
     if change.field == "sources" and isinstance(after, list):
         kept = before if isinstance(before, list) else []
         if after[: len(kept)] == kept:

@@ -227,6 +227,10 @@ def _claims_alone(
     return found
 
 
+def _effect(row: FactRow) -> tuple[object, ...]:
+    return (row.kind, row.component, row.value, row.measure, row.earliest, row.latest)
+
+
 def _set_aside(component: Component, versions: Sequence[FactRow], on: date) -> list[SetAside]:
     """Versions that moved this component by `on` but no longer count as they were."""
     by_step = {(v.fact_id, v.version): v for v in versions}
@@ -236,7 +240,8 @@ def _set_aside(component: Component, versions: Sequence[FactRow], on: date) -> l
     found = []
     for version in versions:
         now = latest[version.fact_id]
-        still_counts = now.active and now.content_hash == version.content_hash
+        # Set aside: retracted, or changed in what it does (a rank or an event is not).
+        still_counts = now.active and _effect(now) == _effect(version)
         if still_counts or not version.active or version.component is not component:
             continue
         if version.earliest > on:
