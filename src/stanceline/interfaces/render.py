@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
 from stanceline.application.provenance import COUNTS
 from stanceline.application.reports import (
-    ChangeNote,
     ComponentReport,
     DateDiff,
     FactReport,
-    FieldChangeReport,
     HistoryReport,
     KnowledgeDiff,
     PossibleAnswer,
@@ -27,7 +24,8 @@ from stanceline.application.verify import VerifyReport
 from stanceline.domain.changes import FactCorrected
 from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
-from stanceline.interfaces.disputes_text import dispute_lines, source_line, sources_lines
+from stanceline.interfaces.changes_text import change_text, note_line
+from stanceline.interfaces.disputes_text import dispute_lines, sources_lines
 from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
@@ -210,7 +208,7 @@ def history_text(report: HistoryReport) -> str:
         lines.append(line)
         lines += sources_lines(e.sources or [e.source], "    ")
         notes = [*e.corrections, *([e.status_change] if e.status_change else [])]
-        lines += [f"    {_note_line(note)}" for note in sorted(notes, key=lambda n: n.version)]
+        lines += [f"    {note_line(note)}" for note in sorted(notes, key=lambda n: n.version)]
     if any(e.order_uncertain for e in report.entries):
         lines += [
             "",
@@ -218,36 +216,6 @@ def history_text(report: HistoryReport) -> str:
             " their order is not known.",
         ]
     return "\n".join(lines)
-
-
-def _note_line(note: ChangeNote) -> str:
-    """`corrected (version 2, by ann, 2026-...): date 2025-04 -> 2025-05 — the reason`."""
-    head = f"{note.change} (version {note.version}, by {note.recorded_by}, {note.recorded_at})"
-    # A rank's reason is the change's own reason: said once, after the change.
-    shown = [c for c in note.changes if c.field != "rank_reason"]
-    changed = "; ".join(change_text(c, " ") for c in shown)
-    why = " — ".join(part for part in (changed, note.reason or "") if part)
-    return f"{head}: {why}" if why else head
-
-
-def change_text(change: FieldChangeReport, separator: str = ": ") -> str:
-    """`date: 2025-04 -> 2025-04-17`; a field not given is written (none); sources added
-    to a fact's are written as added (`sources: + Ministry, "Decree"`)."""
-    before, after = change.from_, change.to
-    if change.field == "rank":  # no rank given is the normal rank
-        before, after = before or "normal", after or "normal"
-    if change.field == "sources" and isinstance(after, list):
-        kept = before if isinstance(before, list) else []
-        if after[: len(kept)] == kept:
-            added = "; ".join(source_line(s) for s in after[len(kept) :])
-            return f"{change.field}{separator}+ {added}"
-    return f"{change.field}{separator}{_value(before)} -> {_value(after)}"
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "(none)"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def timeline_text(report: TimelineReport) -> str:
