@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from stanceline.application.provenance import COUNTS, provenance, status_of
-from stanceline.application.readside import ReadSide
+from stanceline.application.readside import ReadSide, choose
 from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
 from stanceline.domain.actors import Actor
 from stanceline.domain.claims import cites
@@ -76,9 +76,8 @@ class Answers:
             for code, parts in self.view.world_on(on):
                 if parts is not None:
                     reports.append(StanceReport.from_parts(self.read.actor(code), on, parts))
-                elif self.view.facts_of(code):  # not indexed yet: from its facts
-                    rows = self.read.counting(code, None)
-                    reports.append(_by_rules(self.read.actor(code), on, rows, knowledge))
+                elif rows := self.view.facts_of(code):  # not indexed yet: from its facts
+                    reports.append(_by_rules(self.read.actor(code), on, choose(rows), knowledge))
             return reports
         return [
             self._stance(self.read.actor(code), on, knowledge, according_to)
@@ -105,12 +104,12 @@ class Answers:
         versions: dict[str, list[FactRow]] = {}
         for row in self.view.versions_of(who.code, knowledge.position):
             versions.setdefault(row.fact_id, []).append(row)
+        # Each fact's last version as known then: the facts that count are chosen from these.
         rows = {fact_id: found[-1] for fact_id, found in versions.items()}
         if according_to is not None:
             rows = {k: row for k, row in rows.items() if cites(row.sources, according_to)}
-        counted = {
-            row.fact_id for row in self.read.counting(who.code, knowledge.position, according_to)
-        }
+        alive = [row for row in rows.values() if row.active]
+        counted = {row.fact_id for row in choose(alive, according_to)}
         status = {k: status_of(row, k in counted) for k, row in rows.items()}
         counting_steps = [r.step() for k, r in rows.items() if status[k] == COUNTS]
         aside = [r.step() for k, r in rows.items() if status[k] != COUNTS] if all_facts else []
@@ -137,11 +136,11 @@ class Answers:
         claims that disagree."""
         knowledge = self.read.known_at(known_at)
         who = self.read.resolve(actor)
-        rows = self.read.counting(who.code, knowledge.position, according_to)
+        every = self.view.facts_of(who.code, knowledge.position)
+        rows = choose(every, according_to)
         versions = self.view.versions_of(who.code, knowledge.position)
         deprecated = []
         if according_to is None:
-            every = self.view.facts_of(who.code, knowledge.position)
             deprecated = [row for row in every if row.claim_rank is Rank.DEPRECATED]
         report = explain(who, on, rows, versions, knowledge.text, deprecated)
         report.according_to = according_to

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from stanceline.application.provenance import changed_fields, status_of
-from stanceline.application.readside import ReadSide
+from stanceline.application.readside import ReadSide, choose
 from stanceline.application.reports import (
     DateChange,
     DateDiff,
@@ -36,7 +36,9 @@ class Audits:
         if not versions:
             raise UnknownFactError(f"no fact with id {fact_id!r}")
         last = versions[-1]
-        counted = {row.fact_id for row in self.read.counting(last.actor, None)}
+        # Whether it counts is decided among the claims of its event alone.
+        peers = self.view.claims_of(last.event) if last.event else [last]
+        counted = {row.fact_id for row in choose(row for row in peers if row.active)}
         return FactReport(
             id=fact_id,
             actor=last.actor,

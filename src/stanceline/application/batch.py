@@ -8,7 +8,7 @@ from datetime import datetime
 
 from stanceline.application.loading import NumberedFact
 from stanceline.domain.amending import ChangeRequest, change_event
-from stanceline.domain.claims import Claimed, check_claim, part_of
+from stanceline.domain.claims import Claimed, check_claim, claimed, part_of
 from stanceline.domain.events import (
     DomainEvent,
 )
@@ -105,7 +105,7 @@ class Batch:
         after = evolve(state, event)
         content = after.content
         if content.event is not None and content != state.content:
-            self._claim(content.event, after.fact_id, (content.actor, part_of(content.effect())))
+            self._claim(content.event, after.fact_id, claimed(content))
         if state.content.event not in (None, content.event):
             self._claims(state.content.event).pop(after.fact_id, None)
         self.events.append(event)

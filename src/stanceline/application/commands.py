@@ -18,7 +18,7 @@ from stanceline.application.readside import ReadSide
 from stanceline.application.reports import LoadResult
 from stanceline.domain.amending import ChangeRequest, change_event, validate_change
 from stanceline.domain.changes import FactChanged
-from stanceline.domain.claims import Claimed, check_claim, part_of
+from stanceline.domain.claims import Claimed, check_claim, claimed
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.intake import ValidFact, validate_fact
 from stanceline.domain.lifecycle import FactState, evolve, fold
@@ -110,8 +110,8 @@ class Commands:
             )
             content = evolve(state, event).content
             if content.event is not None and content != state.content:
-                claim = (content.actor, part_of(content.effect()))
-                check_claim(content.event, state.fact_id, claim, self.claims_of(content.event))
+                others = self.claims_of(content.event)
+                check_claim(content.event, state.fact_id, claimed(content), others)
             try:
                 self.log.put([event])
             except IntegrityError:
@@ -145,10 +145,7 @@ class Commands:
     def claims_of(self, event: str) -> dict[str, Claimed]:
         """The facts that are now claims of `event`, and what each tells of."""
         self.read.catch_up()
-        return {
-            row.fact_id: (row.actor, (row.component.value, row.measure) if row.component else None)
-            for row in self.read.view.claims_of(event)
-        }
+        return {row.fact_id: row.claimed for row in self.read.view.claims_of(event)}
 
     def retract(self, fact_id: str, reason: str, *, by: str | None = None) -> FactChanged:
         """Retract a fact: from now on it no longer counts."""

@@ -6,34 +6,13 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from stanceline.application.provenance import COUNTS, status_of
 from stanceline.application.readside import ReadSide
-from stanceline.application.reports import DEFAULT, DISPUTED
-from stanceline.domain.claims import happening
-from stanceline.domain.facts import Rank
-from stanceline.domain.stance import Answer, Certainty, stance_on
+from stanceline.application.reports import SummaryReport
+from stanceline.domain.claims import alone as claims_alone
+from stanceline.domain.stance import stance_on
 from stanceline.errors import UnknownFactError
 from stanceline.projections.rows import FactRow, format_time
-
-
-class ClaimAnswer(BaseModel):
-    """A part's answer on the day asked."""
-
-    value: str
-    certainty: Certainty
-    alternatives: list[str]
-    disputed: bool = Field(default=False, description=DISPUTED)
-    default: bool = Field(default=False, description=DEFAULT)
-
-    @classmethod
-    def of(cls, answer: Answer) -> ClaimAnswer:
-        """From the rules' answer."""
-        return cls(
-            value=answer.value,
-            certainty=answer.certainty,
-            alternatives=answer.alternatives,
-            disputed=answer.disputed,
-            default=answer.default,
-        )
 
 
 class ClaimReport(BaseModel):
@@ -56,7 +35,7 @@ class ClaimReport(BaseModel):
     counts: bool
     recorded_at: str
     recorded_by: str
-    alone: ClaimAnswer | None = Field(
+    alone: SummaryReport | None = Field(
         description="The part's answer on the day were this claim the happening's one true "
         "account (null for a retracted claim)."
     )
@@ -71,7 +50,7 @@ class ClaimsReport(BaseModel):
     part: str | None = Field(description="The component the claims move; null: statements.")
     measure: str | None = None
     on: str
-    answer: ClaimAnswer | None = Field(
+    answer: SummaryReport | None = Field(
         description="The part's answer on the day in the record's view (null: statements)."
     )
     claims: list[ClaimReport]
@@ -103,16 +82,15 @@ class Disputes:
         component = first.component
         answer = None
         if component is not None:
-            answer = ClaimAnswer.of(stance_on(occurrences, on).components[component])
-        preferred = any(c.active and c.claim_rank is Rank.PREFERRED for c in claims)
+            answer = SummaryReport.of(stance_on(occurrences, on).components[component])
         reports = []
         for row in claims:
             alone = None
             claim = row.occurrence()
             if row.active and claim is not None and component is not None:
-                others = [o for o in occurrences if happening(o) != happening(claim)]
-                alone = ClaimAnswer.of(stance_on([*others, claim], on).components[component])
-            reports.append(_claim(row, row.fact_id in kept, preferred, alone))
+                fixed = stance_on(claims_alone(occurrences, claim), on)
+                alone = SummaryReport.of(fixed.components[component])
+            reports.append(_claim(row, status_of(row, row.fact_id in kept), alone))
         return ClaimsReport(
             event=event,
             actor=first.actor,
@@ -125,16 +103,7 @@ class Disputes:
         )
 
 
-def _claim(row: FactRow, counts: bool, preferred: bool, alone: ClaimAnswer | None) -> ClaimReport:
-    rank = row.claim_rank
-    if not row.active:
-        status = "retracted"
-    elif rank is Rank.DEPRECATED:
-        status = "deprecated"
-    elif not counts and preferred:
-        status = "outranked"
-    else:
-        status = "counts"
+def _claim(row: FactRow, status: str, alone: SummaryReport | None) -> ClaimReport:
     return ClaimReport(
         id=row.fact_id,
         kind=row.kind.value,
@@ -144,10 +113,10 @@ def _claim(row: FactRow, counts: bool, preferred: bool, alone: ClaimAnswer | Non
         effect=row.value,
         summary=row.payload["summary"],
         sources=row.sources,
-        rank=rank.value,
+        rank=row.claim_rank.value,
         rank_reason=row.payload.get("rank_reason"),
         status=status,
-        counts=row.active and counts,
+        counts=status == COUNTS,
         recorded_at=format_time(row.recorded_at),
         recorded_by=row.recorded_by,
         alone=alone,

@@ -6,7 +6,7 @@ log (catch_up); names are resolved to actors; a known-at text to a position.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
 
@@ -158,16 +158,20 @@ class ReadSide:
         never deprecated); according to a source, every fact citing it, whatever its rank.
         Retracted facts never count.
         """
-        rows = self.view.facts_of(code, position)
-        if according_to is None:
-            return counting(rows, _event, _rank)
-        return [row for row in rows if cites(row.sources, according_to)]
+        return choose(self.view.facts_of(code, position), according_to)
 
     def occurrences(
         self, code: str, position: int | None, according_to: str | None = None
     ) -> list[Occurrence]:
         """The actor's facts that count and move its stance, as `counting` gives them."""
         return [o for r in self.counting(code, position, according_to) if (o := r.occurrence())]
+
+
+def choose(rows: Iterable[FactRow], according_to: str | None = None) -> list[FactRow]:
+    """Of facts that are not retracted, those that count (ReadSide.counting), in order."""
+    if according_to is None:
+        return counting(rows, _event, _rank)
+    return [row for row in rows if cites(row.sources, according_to)]
 
 
 def _event(row: FactRow) -> str | None:

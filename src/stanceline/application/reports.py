@@ -34,6 +34,11 @@ class SummaryReport(BaseModel):
     disputed: bool = Field(default=False, description=DISPUTED)
     default: bool = Field(default=False, description=DEFAULT)
 
+    @classmethod
+    def of(cls, answer: Answer) -> SummaryReport:
+        """A part's answer as the stance JSON's summary shows it."""
+        return cls.model_validate(_summary(answer))
+
 
 class ComponentReport(BaseModel):
     """One component: value, certainty, the other possible values, and the facts behind it."""

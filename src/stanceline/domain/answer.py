@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from stanceline.domain.facts import Component
+
+_ONE_DAY = timedelta(days=1)
 
 
 class Certainty(StrEnum):
@@ -29,6 +31,12 @@ class Occurrence:
     edtf: str
     measure: str | None = None
     event: str | None = None  # the happening it is a claim of (DESIGN §7); None: its own
+
+    def turning_days(self) -> set[date]:
+        """The days on which this fact can move an answer: its first and last day and the
+        day after each, where it stops holding others back (kept inside the calendar)."""
+        days = {self.earliest, self.latest}
+        return days | {day + _ONE_DAY for day in days if day < date.max}
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,15 @@ the summary can ask the same of its own possible values.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from datetime import date, timedelta
+from datetime import date
 from heapq import nlargest
 from typing import TypeVar
 
 from stanceline.domain.answer import Answer, Occurrence
-from stanceline.domain.facts import Effect, Rank
+from stanceline.domain.facts import Effect, FactContent, Rank
 from stanceline.errors import FieldError
 
 T = TypeVar("T")
-
-_ONE_DAY = timedelta(days=1)
 
 
 def happening(occurrence: Occurrence) -> str:
@@ -74,6 +72,11 @@ def part_of(effect: Effect | None) -> Part:
     return None if effect is None else (effect.component.value, effect.measure)
 
 
+def claimed(content: FactContent) -> Claimed:
+    """What a fact's content tells of, as a claim: its actor and the part it moves."""
+    return content.actor, part_of(content.effect())
+
+
 def check_claim(event: str, fact_id: str, claim: Claimed, others: Mapping[str, Claimed]) -> None:
     """A claim of `event` must tell of the actor and part its other claims tell of
     (FieldError on `event` naming the one it disagrees with)."""
@@ -111,6 +114,13 @@ def cites(sources: Iterable[Mapping[str, object]], who: str) -> bool:
         or source.get("url") == wanted
         for source in sources
     )
+
+
+def alone(occurrences: Sequence[Occurrence], claim: Occurrence) -> list[Occurrence]:
+    """The claims that count with `claim`'s happening fixed to it: were it the one true
+    account, the rest left as they are."""
+    key = happening(claim)
+    return [*(o for o in occurrences if happening(o) != key), claim]
 
 
 def has_disputes(occurrences: Iterable[Occurrence]) -> bool:
@@ -292,11 +302,5 @@ def answers_over_time(
 
 
 def turning_days(occurrences: Iterable[Occurrence]) -> list[date]:
-    """The days on which a component's answer may change, date.min first: a claim's earliest
-    day, its latest, and the day after each (where a claim of that day stops holding
-    others back)."""
-    days = {date.min}
-    for o in occurrences:
-        days.update((o.earliest, o.latest))
-        days.update(day + _ONE_DAY for day in (o.earliest, o.latest) if day < date.max)
-    return sorted(days)
+    """The days on which a component's answer may change, date.min first."""
+    return sorted({date.min}.union(*(o.turning_days() for o in occurrences)))

@@ -118,12 +118,6 @@ def _by_component(occurrences: Iterable[Occurrence]) -> dict[Component, list[Occ
     return groups
 
 
-def turning_days(occurrence: Occurrence) -> set[date]:
-    """The days on which this fact can move an answer (kept inside the calendar)."""
-    days = {occurrence.earliest, occurrence.latest}
-    return days | {day + _ONE_DAY for day in days if day < date.max}
-
-
 def _all_segments(occurrences: Iterable[Occurrence]) -> dict[str, list[Segment]]:
     """Every part's segments over the whole calendar, by part name."""
     components = stance_segments(occurrences)
@@ -153,7 +147,7 @@ def _by_turning_day(group: Sequence[Occurrence]) -> dict[date, list[Occurrence]]
     """A component's facts by each of their turning days, each list in the group's order."""
     turning: dict[date, list[Occurrence]] = {}
     for occurrence in group:
-        for day in turning_days(occurrence):
+        for day in occurrence.turning_days():
             turning.setdefault(day, []).append(occurrence)
     return turning
 

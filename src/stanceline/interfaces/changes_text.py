@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from stanceline.application.reports import ChangeNote, FieldChangeReport
-from stanceline.interfaces.disputes_text import source_line
+from stanceline.interfaces.cells import source_line
 
 
 def note_line(note: ChangeNote) -> str:

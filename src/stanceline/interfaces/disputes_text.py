@@ -3,35 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from stanceline.application.disputes import ClaimAnswer, ClaimsReport
+from stanceline.application.disputes import ClaimsReport
+from stanceline.interfaces.cells import cell, sources_lines
 from stanceline.projections.explain import ComponentExplanation, FactRef
-
-
-def source_line(source: dict[str, object]) -> str:
-    """A source in one line: publisher, "title", published, url."""
-    parts = [str(source[k]) for k in ("publisher",) if source.get(k)]
-    parts.append(f'"{source["title"]}"')
-    parts += [str(source[k]) for k in ("published", "url") if source.get(k)]
-    return ", ".join(parts)
-
-
-def sources_lines(sources: Sequence[dict[str, object]], indent: str) -> list[str]:
-    """One line per source, 'source:' or 'sources:' first."""
-    if len(sources) == 1:
-        return [f"{indent}source: {source_line(sources[0])}"]
-    return [f"{indent}sources:", *(f"{indent}  - {source_line(s)}" for s in sources)]
-
-
-def answer_cell(answer: ClaimAnswer) -> str:
-    """An answer as the tables show it: '?' uncertain, '!' disputed, (...) a default."""
-    if answer.default and not answer.alternatives:
-        return f"({answer.value})"
-    if not answer.alternatives:
-        return answer.value
-    mark = "!" if answer.disputed else "?"
-    return f"{answer.value}{mark} or {' or '.join(answer.alternatives)}"
 
 
 def claims_text(report: ClaimsReport) -> str:
@@ -42,7 +16,7 @@ def claims_text(report: ClaimsReport) -> str:
     title = f"event {report.event}" if report.event else f"fact {report.claims[0].id}"
     lines = [f"{title}: {report.actor_name} ({report.actor}), {what}"]
     if report.answer is not None:
-        lines.append(f"  on {report.on}: {answer_cell(report.answer)}")
+        lines.append(f"  on {report.on}: {cell(report.answer)}")
     counting = sum(claim.counts for claim in report.claims)
     lines.append(f"  {counting} of {len(report.claims)} claims count")
     for claim in report.claims:
@@ -55,7 +29,7 @@ def claims_text(report: ClaimsReport) -> str:
             *sources_lines(claim.sources, "  "),
         ]
         if claim.alone is not None:
-            lines.append(f"  alone, on {report.on}: {answer_cell(claim.alone)}")
+            lines.append(f"  alone, on {report.on}: {cell(claim.alone)}")
     return "\n".join(lines)
 
 

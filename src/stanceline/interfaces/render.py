@@ -6,7 +6,6 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
 from stanceline.application.provenance import COUNTS
 from stanceline.application.reports import (
@@ -24,8 +23,9 @@ from stanceline.application.verify import VerifyReport
 from stanceline.domain.changes import FactCorrected
 from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
+from stanceline.interfaces.cells import cell, sources_lines
 from stanceline.interfaces.changes_text import change_text, note_line
-from stanceline.interfaces.disputes_text import dispute_lines, sources_lines
+from stanceline.interfaces.disputes_text import dispute_lines
 from stanceline.projections.explain import Explanation, FactRef
 
 UNCERTAIN_NOTE = (
@@ -59,23 +59,7 @@ def sealed_line(report: VerifyReport) -> str:
     return sealed
 
 
-class _Valued(Protocol):
-    value: str
-    alternatives: list[str]
-
-
 _Flagged = SummaryReport | ComponentReport
-
-
-def cell(answer: _Valued) -> str:
-    """A value, marked '?' with its alternatives when uncertain, '!' when disputed, and in
-    parentheses when no fact gives it (a default)."""
-    if getattr(answer, "default", False) and not answer.alternatives:
-        return f"({answer.value})"
-    if not answer.alternatives:
-        return answer.value
-    mark = "!" if getattr(answer, "disputed", False) else "?"
-    return f"{answer.value}{mark} or {' or '.join(answer.alternatives)}"
 
 
 def _notes(answers: Sequence[_Flagged]) -> list[str]:

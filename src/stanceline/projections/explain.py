@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from stanceline.domain.actors import Actor
-from stanceline.domain.claims import grouped, happening
+from stanceline.domain.claims import alone as claims_alone
+from stanceline.domain.claims import grouped
 from stanceline.domain.facts import Component
 from stanceline.domain.stance import Answer, Certainty, Occurrence, Summary, stance_on
 from stanceline.projections.rows import FactRow, format_time
@@ -211,12 +212,11 @@ def _claims_alone(
     """Each claim of a happening of `component` told two or more ways, and the part's
     answer with the happening fixed to it."""
     found = []
-    for key, claims in grouped(o for o in occurrences if o.component is component).items():
+    for claims in grouped(o for o in occurrences if o.component is component).values():
         if len(claims) < 2:
             continue
-        rest = [o for o in occurrences if happening(o) != key]
         for claim in claims:
-            alone = stance_on([*rest, claim], on).components[component]
+            alone = stance_on(claims_alone(occurrences, claim), on).components[component]
             found.append(
                 ClaimAlone(
                     **FactRef.of(by_id[claim.fact_id]).model_dump(),

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 import orjson
 
 from stanceline.domain.changes import FactChanged, FactCorrected, FactRanked
+from stanceline.domain.claims import Claimed
 from stanceline.domain.events import RECORDED, FactRecorded
 from stanceline.domain.facts import Component, FactContent, FactKind, Rank, effect_of
 from stanceline.domain.history import Step
@@ -73,6 +74,12 @@ class FactRow(NamedTuple):
         """Every source the fact cites, as its payload writes them."""
         payload = self.payload
         return list(payload["sources"]) if "sources" in payload else [payload["source"]]
+
+    @property
+    def claimed(self) -> Claimed:
+        """What the fact tells of, as a claim: its actor and the part it moves."""
+        part = None if self.component is None else (self.component.value, self.measure)
+        return self.actor, part
 
     @property
     def claim_rank(self) -> Rank:
