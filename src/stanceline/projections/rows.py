@@ -4,7 +4,7 @@
 SQL, the column list of every statement, an insert's parameters and the
 decoding of a stored record all come from those fields and their types (one
 storage form per type, `_FORMS`): a new column is a new field here, and the
-function that fills it (`_content_columns` for what a fact's content says).
+function that fills it (`first_version` for what a fact's content says).
 """
 
 from __future__ import annotations
