@@ -21,15 +21,19 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-## run: install, load fixtures/ into the default store, print Russia's history and the world on 2025-07-04,
-##      and say how to open the web page
+## run: install, load the record (fixtures/) into the default store, then print the world on
+##      2025-07-04 and how many facts, actors and sources the record holds
 run: $(RUN_STAMP)
-	$(BIN)/stanceline --store $(STORE) load fixtures/*.jsonl
-	$(BIN)/stanceline --store $(STORE) history RUS
+	$(BIN)/stanceline --store $(STORE) load fixtures
+	@echo
+	@echo "Next: $(BIN)/stanceline --store $(STORE) history KAZ (one actor's facts, with sources),"
+	@echo "      $(BIN)/stanceline --store $(STORE) claims kaz-designation-lifted (sources that disagree),"
+	@echo "      $(BIN)/stanceline --store $(STORE) sources (every source cited),"
+	@echo "      $(BIN)/stanceline --store $(STORE) serve, then open http://127.0.0.1:8000/ (the page)."
 	@echo
 	$(BIN)/stanceline --store $(STORE) world --on 2025-07-04
 	@echo
-	@echo "Explore it in a browser: $(BIN)/stanceline --store $(STORE) serve, then open http://127.0.0.1:8000/"
+	@$(BIN)/stanceline --store $(STORE) sources --totals
 
 ## test: install with the test extras, then lint, type-check and run the whole suite
 test: $(TEST_STAMP) lint

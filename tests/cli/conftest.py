@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from stanceline.application import Stanceline
 from stanceline.interfaces.cli import cli
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl"
 # The environment a test starts from: no store or catalogue from the developer's shell.
 CLEAN_ENV: dict[str, str | None] = {
     "STANCELINE_STORE": None,

@@ -25,7 +25,7 @@ from tests.serving import clean_env, stanceline_command
 from tests.stores import ADMIN_URL, _admin
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "fixtures" / "clash-report-2025-07-04.jsonl"
+FIXTURES = ROOT / "fixtures" / "00-clash-report-2025-07-04.jsonl"
 AS_A_USER = (
     ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--inh-caps=-all", "--"]
     if os.geteuid() == 0 and shutil.which("setpriv")

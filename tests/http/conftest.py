@@ -27,7 +27,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-FIXTURES = sorted((Path(__file__).resolve().parents[2] / "fixtures").glob("*.jsonl"))
+FIXTURES = [Path(__file__).resolve().parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl"]
 TOKENS = {"alice": "alice-token-0123456789", "bob": "bob-token-9876543210xyz"}
 ALICE = {"Authorization": f"Bearer {TOKENS['alice']}"}
 BOB = {"Authorization": f"Bearer {TOKENS['bob']}"}

@@ -12,7 +12,7 @@ from stanceline.application import Stanceline
 from tests.factories import write_jsonl
 from tests.stores import STORE_PARAMS, Stores
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl"
 
 AppFactory = Callable[..., Stanceline]
 FileWriter = Callable[[str, Iterable[Any]], Path]

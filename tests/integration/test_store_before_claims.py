@@ -77,7 +77,7 @@ def test_a_read_model_without_the_new_columns_gets_them_when_opened(make_store: 
     """On either store: the columns taken away again, as an earlier release made the table."""
     url = make_store()
     with Stanceline(url) as app:
-        app.load_file(CONTRACT.parents[2] / "fixtures" / "clash-report-2025-07-04.jsonl")
+        app.load_file(CONTRACT.parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl")
         before = [r.model_dump_json() for r in app.world(date(2025, 4, 10))]
         with app.view.dialect.writing() as c:
             app.view.dialect.run(c, "DROP INDEX IF EXISTS stance_versions_event")

@@ -26,6 +26,7 @@ from stanceline.application.feeds import Feeds
 from stanceline.application.loading import NumberedFact, Progress
 from stanceline.application.readside import ReadSide
 from stanceline.application.reports import LoadResult
+from stanceline.application.sources import Sources
 from stanceline.application.timelines import Timelines
 from stanceline.config import parse_store_url, store_url
 from stanceline.domain.actors import ActorCatalogue
@@ -44,9 +45,10 @@ class Stanceline:
 
     Commands: load_file, record_fact, record_facts, change_fact, correct, retract,
     reinstate (commands.py). Historians: stance, world, history, explain, export,
-    status (answers.py); timeline, timelines (timelines.py). Auditors: fact,
-    diff_dates, diff_knowledge (audits.py). Services: read_events, subscribe,
-    stance_changes, subscribe_changes (feeds.py). Close it when done.
+    status (answers.py); timeline, timelines (timelines.py); sources (sources.py).
+    Auditors: fact, claims, diff_dates, diff_knowledge (audits.py, disputes.py).
+    Services: read_events, subscribe, stance_changes, subscribe_changes (feeds.py).
+    Close it when done.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class Stanceline:
         self.timeline = timelines.timeline
         self.timelines = timelines.timelines
         self.knowledge_label = timelines.knowledge_label
+        self.sources = Sources(read).sources
         # Auditors.
         self.fact = audits.fact
         self.claims = Disputes(read).claims

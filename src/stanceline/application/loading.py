@@ -13,6 +13,8 @@ from stanceline.domain.intake import ValidFact, validate_fact, validate_fact_tex
 from stanceline.errors import FieldError, ImportFileError, JsonInputError
 
 Progress = Callable[[int], None]
+# What a directory given to `load` contributes: its JSON Lines and JSON files.
+LOADABLE = (".jsonl", ".json")
 
 
 class NumberedFact(NamedTuple):
@@ -80,6 +82,23 @@ def _validated(
         return validate_change(raw) if is_change(raw) else validate_fact(raw, catalogue)
     except FieldError as error:
         raise ImportFileError(name, line, error.field, error.message) from None
+
+
+def files_of(path: str | Path) -> list[Path]:
+    """The files a path names for loading: itself, or a directory's .jsonl and .json files
+    (not its subdirectories) in name order; ImportFileError when there is nothing to load."""
+    where = Path(path)
+    if where.is_file():
+        return [where]
+    if not where.is_dir():
+        raise ImportFileError(str(path), 0, "", "no such file")
+    found = sorted(
+        (child for child in where.iterdir() if child.suffix in LOADABLE and child.is_file()),
+        key=lambda child: child.name,
+    )
+    if not found:
+        raise ImportFileError(str(path), 0, "", "a directory with no .jsonl or .json file")
+    return found
 
 
 def count_objects(path: str | Path) -> int:

@@ -23,6 +23,11 @@ def cell(answer: _Valued) -> str:
     return f"{answer.value}{mark} or {' or '.join(answer.alternatives)}"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 fact', '2 facts'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def source_line(source: dict[str, object]) -> str:
     """A source in one line: publisher, "title", published, url."""
     parts = [str(source[k]) for k in ("publisher",) if source.get(k)]

@@ -1,10 +1,11 @@
-"""Human output for sources that disagree (DESIGN §7): a happening's claims, and the lines
-`explain` adds for a disputed part."""
+"""Human output about sources: the sources a record cites, and for sources that disagree
+(DESIGN §7) a happening's claims and the lines `explain` adds for a disputed part."""
 
 from __future__ import annotations
 
 from stanceline.application.disputes import ClaimsReport
-from stanceline.interfaces.cells import cell, sources_lines
+from stanceline.application.sources import SourcesReport
+from stanceline.interfaces.cells import cell, plural, source_line, sources_lines
 from stanceline.projections.explain import ComponentExplanation, FactRef
 
 
@@ -56,3 +57,19 @@ def dispute_lines(component: ComponentExplanation) -> list[str]:
 
 def _ref_line(ref: FactRef) -> str:
     return f"{ref.id}: {ref.kind} on {ref.date} ({ref.earliest} to {ref.latest})"
+
+
+def totals_text(report: SourcesReport) -> str:
+    """One line: how many facts, actors and sources the record (or one actor's part) holds."""
+    whose = f"{report.actor}: " if report.actor else "the record: "
+    facts, actors = plural(report.facts, "fact"), plural(report.actors, "actor")
+    return f"{whose}{facts} about {actors}, citing {plural(len(report.sources), 'source')}"
+
+
+def sources_text(report: SourcesReport) -> str:
+    """Every cited source, each with the facts that cite it, then the totals."""
+    lines = []
+    for source in report.sources:
+        lines.append(source_line(source.model_dump()))
+        lines += [f"  {f.id} ({f.actor}, {f.kind}, {f.date})" for f in source.facts]
+    return "\n".join([*lines, "", totals_text(report)]) if lines else totals_text(report)

@@ -23,7 +23,7 @@ from stanceline.application.verify import VerifyReport
 from stanceline.domain.changes import FactCorrected
 from stanceline.domain.events import RECORDED
 from stanceline.domain.facts import Component
-from stanceline.interfaces.cells import cell, sources_lines
+from stanceline.interfaces.cells import cell, plural, sources_lines
 from stanceline.interfaces.changes_text import change_text, note_line
 from stanceline.interfaces.disputes_text import dispute_lines
 from stanceline.projections.explain import Explanation, FactRef
@@ -42,11 +42,6 @@ BANDS_NOTE = (
     "? = uncertain on these days: a fact's date range straddles them; "
     "the value shown is what the facts certainly in force give, 'or' lists the other possibilities."
 )
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 fact', '2 facts'."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def sealed_line(report: VerifyReport) -> str:

@@ -11,7 +11,7 @@ import click
 from stanceline.application import Stanceline
 from stanceline.application.migrate import Migration, migrate
 from stanceline.config import SQLITE
-from stanceline.interfaces import render
+from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import _app, cli
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
@@ -55,7 +55,7 @@ def migrate_command(to: str, positions_file: Path | None, new_store_id: bool) ->
     )
     _report(done, target)
     click.echo(
-        f"migrated {render.plural(done.copied, 'event')} from {source.store.description} "
+        f"migrated {plural(done.copied, 'event')} from {source.store.description} "
         f"to {target.store.description} in {time.monotonic() - started:.2f} s"
     )
 

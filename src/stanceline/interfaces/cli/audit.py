@@ -10,6 +10,7 @@ from stanceline.application.verify import head_digest_line, verify
 from stanceline.domain.facts import FactKind
 from stanceline.errors import FieldError
 from stanceline.interfaces import render
+from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import (
     DetailType,
     _added_source_options,
@@ -128,7 +129,7 @@ def verify_command(expect: str | None, as_json: bool) -> None:
     if expect:
         digest, _, position = expect.strip().rpartition("@")
         checked = f"; the log up to position {position} still produces {digest}"
-    click.echo(f"OK: {render.plural(report.count, 'event')} verified{checked}")
+    click.echo(f"OK: {plural(report.count, 'event')} verified{checked}")
     # The head digest stays the last line: scripts keep it from there.
     click.echo(f"log order: {render.sealed_line(report)}")
     click.echo(f"head digest: {head_digest_line(report)}")

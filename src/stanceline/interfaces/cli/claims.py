@@ -1,4 +1,5 @@
-"""Commands for sources that disagree (DESIGN §7): rank a claim, show a happening's claims."""
+"""Commands about sources: the sources the record cites, and for sources that disagree
+(DESIGN §7) ranking a claim and a happening's claims."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from stanceline.interfaces.cli.base import (
     cli,
     today,
 )
-from stanceline.interfaces.disputes_text import claims_text
+from stanceline.interfaces.disputes_text import claims_text, sources_text, totals_text
 
 
 @cli.command()
@@ -65,3 +66,16 @@ def claims(key: str, on: date | None, as_json: bool) -> None:
         _echo_json(report.model_dump(mode="json"))
     else:
         click.echo(claims_text(report))
+
+
+@cli.command()
+@click.option("--actor", help="Only the sources of this actor's facts (code, name or alias).")
+@click.option("--totals", is_flag=True, help="Print only the line of totals.")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+def sources(actor: str | None, totals: bool, as_json: bool) -> None:
+    """List every source the facts that count now cite, each with the facts that cite it."""
+    report = _app().sources(actor)
+    if as_json:
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(totals_text(report) if totals else sources_text(report))

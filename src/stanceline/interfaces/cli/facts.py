@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Any
 
 import click
 
 from stanceline.application import json_input
-from stanceline.application.loading import count_objects
+from stanceline.application.loading import count_objects, files_of
 from stanceline.domain.amending import ChangeInput
 from stanceline.domain.facts import FactKind
 from stanceline.domain.intake import import_schema
 from stanceline.errors import FieldError
-from stanceline.interfaces import render
+from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import (
     DetailType,
     _app,
@@ -31,18 +30,20 @@ PROGRESS_THRESHOLD = 10_000
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_by_option
 @click.option(
     "--json", "as_json", is_flag=True, help="Print what each file recorded as one JSON object."
 )
-def load(files: tuple[str, ...], by: str | None, as_json: bool) -> None:
-    """Record the facts of JSON Lines (or JSON array) FILES; each file is all-or-nothing."""
+def load(paths: tuple[str, ...], by: str | None, as_json: bool) -> None:
+    """Record the facts of JSON Lines (or JSON array) files; each file is all-or-nothing.
+
+    A directory among PATHS stands for its .jsonl and .json files, in name order.
+    """
     app = _app()
     loaded = []
+    files = [str(file) for path in paths for file in files_of(path)]
     for path in files:
-        if not Path(path).is_file():
-            raise click.ClickException(f"{path}: no such file")
         total = count_objects(path)
         show = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
         bar = (
@@ -153,7 +154,7 @@ def schema(change: bool) -> None:
 def rebuild() -> None:
     """Rebuild the read model from the event log."""
     count = _app().rebuild()
-    click.echo(f"read model rebuilt: {render.plural(count, 'fact')}")
+    click.echo(f"read model rebuilt: {plural(count, 'fact')}")
 
 
 @cli.command()

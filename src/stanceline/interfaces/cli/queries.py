@@ -10,6 +10,7 @@ import click
 from stanceline.application.reports import StanceReport
 from stanceline.errors import ChartFormatError
 from stanceline.interfaces import render
+from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import (
     DAY,
     KNOWN_AT,
@@ -248,6 +249,4 @@ def chart(
         draw(reports, title, out)
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
-    click.echo(
-        f"{out}: {render.plural(len(reports), 'actor')}, {reports[0].from_} to {reports[0].to}"
-    )
+    click.echo(f"{out}: {plural(len(reports), 'actor')}, {reports[0].from_} to {reports[0].to}")

@@ -1,11 +1,15 @@
-"""Sources that disagree over HTTP (DESIGN §7): rank a claim, read a happening's claims."""
+"""Sources over HTTP: the sources the record cites, and for sources that disagree
+(DESIGN §7) ranking a claim and reading a happening's claims."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from stanceline.application.disputes import ClaimsReport
+from stanceline.application.sources import SourcesReport
 from stanceline.domain.facts import Rank, Text
 from stanceline.interfaces.http.auth import Writer
 from stanceline.interfaces.http.deps import INVALID, NOT_FOUND, Engine, _off_loop
@@ -65,4 +69,28 @@ async def claims(
     and the answer each alone gives on one day (`stanceline claims --json`)."""
     day = _day(on, "on")
     report = await _off_loop(request, lambda: engine.claims(key, day))
+    return Response(report.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/sources",
+    response_model=SourcesReport,
+    responses={**NOT_FOUND, **INVALID},
+    tags=["reads"],
+)
+async def sources(
+    request: Request,
+    engine: Engine,
+    actor: Annotated[
+        str | None,
+        Query(
+            description="Only the sources of this actor's facts (code, name or alias).",
+            min_length=1,
+            max_length=200,
+        ),
+    ] = None,
+) -> Response:
+    """Every source the facts that count now cite, each with the facts that cite it
+    (`stanceline sources --json`)."""
+    report = await _off_loop(request, lambda: engine.sources(actor))
     return Response(report.model_dump_json(), media_type="application/json")
