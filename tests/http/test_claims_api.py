@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.http.conftest import ALICE, LIFT
+from tests.http.conftest import ALICE, LIFT, cli_json
 from tests.http.test_api import assert_problem
 
 EXAMPLE = {
@@ -97,3 +97,20 @@ def test_the_claims_of_a_happening(seeded: TestClient) -> None:
     assert [c["alone"]["alternatives"] for c in body["claims"]] == [["not_designated"], []]
     assert client.get(f"/claims/{LIFT}?on=2025-04-10").json() == body
     assert_problem(client.get("/claims/nope"), 404)
+
+
+def test_sources_lists_every_cited_source_as_the_cli_does(seeded: TestClient, store: str) -> None:
+    answer = seeded.get("/sources")
+    of_russia = seeded.get("/sources?actor=Russia").json()
+
+    assert answer.status_code == 200
+    assert answer.json() == cli_json(store, "sources", "--json")
+    assert (answer.json()["facts"], answer.json()["actors"]) == (14, 7)
+    assert (of_russia["actor"], of_russia["facts"]) == ("RUS", 6)
+    assert {fact["actor"] for s in of_russia["sources"] for fact in s["facts"]} == {"RUS"}
+
+
+def test_sources_of_an_unknown_actor_is_a_problem(seeded: TestClient) -> None:
+    problem = assert_problem(seeded.get("/sources?actor=Atlantis"), 404)
+
+    assert "Atlantis" in problem["detail"]
