@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.cli.conftest import FIXTURES, LIFT, Run
 from tests.cli.test_cli import ok, ok_json, one_line_error
 
+SEED_TITLE = "Clash Report article of 4 July 2025 on Russia's recognition of the Taliban government"
 CORRECTION = {"corrects": LIFT, "reason": "the court ruled on 17 April", "date": "2025-04-17"}
 
 
@@ -47,7 +48,9 @@ def test_load_dir_again_finds_everything_already_present(run: Run, tmp_path: Pat
 
 def test_each_file_of_a_folder_is_its_own_transaction(run: Run, tmp_path: Path) -> None:
     record = folder(tmp_path)
-    (record / "c-bad.jsonl").write_text('{"corrects": "no-such-fact", "reason": "x", "date": "2025"}\n')
+    (record / "c-bad.jsonl").write_text(
+        '{"corrects": "no-such-fact", "reason": "x", "date": "2025"}\n'
+    )
 
     result = run("load", record)
 
@@ -71,7 +74,7 @@ def test_sources_lists_each_source_with_the_facts_citing_it(seeded: Run) -> None
     printed = ok(seeded("sources")).splitlines()
 
     assert printed[0] == (
-        'Clash Report, "Clash Report article of 4 July 2025 on Russia\'s recognition of the'
+        "Clash Report, \"Clash Report article of 4 July 2025 on Russia's recognition of the"
         ' Taliban government", 2025-07-04'
     )
     assert "  rus-designation-2003 (RUS, terrorist_designation_imposed, 2003)" in printed
@@ -84,7 +87,10 @@ def test_sources_of_one_actor_and_the_totals_alone(seeded: Run) -> None:
 
     assert (report["actor"], report["facts"], report["actors"]) == ("RUS", 6, 1)
     assert {fact["actor"] for fact in report["sources"][0]["facts"]} == {"RUS"}
-    assert ok(seeded("sources", "--totals")) == "the record: 14 facts about 7 actors, citing 1 source\n"
+    assert (
+        ok(seeded("sources", "--totals"))
+        == "the record: 14 facts about 7 actors, citing 1 source\n"
+    )
 
 
 def test_sources_json_names_each_source_and_its_citing_facts(seeded: Run, tmp_path: Path) -> None:
@@ -94,9 +100,17 @@ def test_sources_json_names_each_source_and_its_citing_facts(seeded: Run, tmp_pa
         "date": "2024-06",
         "summary": "Kazakhstan speaks of the Taliban",
         "sources": [
-            {"title": "A", "publisher": "Outlet", "url": "https://example.org/a", "published": "2024-06-03"},
-            {"title": "Clash Report article of 4 July 2025 on Russia's recognition of the Taliban government",
-             "publisher": "Clash Report", "published": "2025-07-04"},
+            {
+                "title": "A",
+                "publisher": "Outlet",
+                "url": "https://example.org/a",
+                "published": "2024-06-03",
+            },
+            {
+                "title": SEED_TITLE,
+                "publisher": "Clash Report",
+                "published": "2025-07-04",
+            },
         ],
         "id": "kaz-example",
     }

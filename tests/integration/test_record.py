@@ -98,10 +98,12 @@ def test_every_new_fact_cites_a_read_source_with_its_words() -> None:
             where = f"{fact['id']}: {source.get('url')}"
             assert {"title", "publisher", "url", "published", "quote"} <= source.keys(), where
             address = urlsplit(source["url"])
-            assert address.scheme in ("http", "https") and address.netloc, where
+            assert address.scheme in ("http", "https"), where
+            assert address.netloc, where
             assert not any(mirror in source["url"] for mirror in MIRRORS), where
             # A quote is the source's words as they stand: never shortened or spliced.
-            assert "..." not in source["quote"] and "…" not in source["quote"], where
+            assert "..." not in source["quote"], where
+            assert "…" not in source["quote"], where
             assert source["publisher"] != SEED_PUBLISHER or fact["id"] in seed_ids(), where
 
 
@@ -122,7 +124,9 @@ def test_a_fact_is_dated_within_what_its_sources_could_report() -> None:
     before every source's publication, and (for the record's own facts) ends by the latest."""
     for fact in facts():
         happened = parse_effective_date(fact["date"])
-        published = [parse_effective_date(s["published"]) for s in sources_of(fact) if "published" in s]
+        published = [
+            parse_effective_date(s["published"]) for s in sources_of(fact) if "published" in s
+        ]
         for date in published:
             assert happened.earliest <= date.latest, (fact["id"], date)
         if fact["id"] not in seed_ids():
@@ -152,8 +156,7 @@ def test_seed_facts_join_their_events_only_by_change_lines_in_a_later_file() -> 
     seeds = seed_ids()
     changes = [(path, line) for path, _, line in lines() if "kind" not in line]
 
-    for path, line in changes:
-        assert path != SEED
+    assert SEED not in {path for path, _ in changes}
     joined = [line["corrects"] for _, line in changes if "corrects" in line]
     assert set(joined) <= seeds
     assert joined, "the seed's vaguely dated facts are dated by later claims"
