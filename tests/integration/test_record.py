@@ -138,7 +138,11 @@ def test_every_disagreement_has_two_accounts_and_a_reason_for_its_ranking() -> N
     for fact in facts():
         if "event" in fact:
             events[fact["event"]].append(fact)
-    joined = {line["corrects"]: line["event"] for _, _, line in lines() if "event" in line}
+    joined = {
+        line["corrects"]: line["event"]
+        for _, _, line in lines()
+        if "corrects" in line and "event" in line
+    }
     for fact in facts():
         if fact["id"] in joined:
             events[joined[fact["id"]]].append(fact)
