@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from stanceline.application import Stanceline
+from stanceline.application.loading import files_of
 from tests.factories import write_jsonl
 from tests.stores import STORE_PARAMS, Stores
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl"
+RECORD = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = RECORD / "00-clash-report-2025-07-04.jsonl"
 
 AppFactory = Callable[..., Stanceline]
 FileWriter = Callable[[str, Iterable[Any]], Path]
@@ -65,6 +67,20 @@ def seeded_app(
     stores = Stores(str(request.param), tmp_path_factory.mktemp("seeded"))
     app = Stanceline(stores.url())
     app.load_file(FIXTURES, by="fixtures")
+    yield app
+    app.close()
+    stores.close()
+
+
+@pytest.fixture(scope="module", params=STORE_PARAMS)
+def record(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stanceline]:
+    """The whole record loaded once per store, file by file in name order, as `load DIR`."""
+    stores = Stores(str(request.param), tmp_path_factory.mktemp("record"))
+    app = Stanceline(stores.url())
+    for path in files_of(RECORD):
+        app.load_file(path, by="fixtures")
     yield app
     app.close()
     stores.close()

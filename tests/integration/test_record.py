@@ -12,14 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 from stanceline.application import Stanceline
 from stanceline.application.loading import files_of
 from stanceline.domain.dates import parse_effective_date
 from stanceline.domain.facts import Rank
 from stanceline.projections.rows import FactRow
-from tests.stores import STORE_PARAMS, Stores
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SEED = FIXTURES / "00-clash-report-2025-07-04.jsonl"
@@ -173,20 +170,6 @@ def test_readme_lists_every_source_the_record_cites() -> None:
 
     assert cited - listed == set()
     assert listed - cited == set()
-
-
-@pytest.fixture(scope="module", params=STORE_PARAMS)
-def record(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stanceline]:
-    """The whole record loaded once per store, file by file in name order, as `load DIR`."""
-    stores = Stores(str(request.param), tmp_path_factory.mktemp("record"))
-    app = Stanceline(stores.url())
-    for path in files_of(FIXTURES):
-        app.load_file(path, by="fixtures")
-    yield app
-    app.close()
-    stores.close()
 
 
 def test_the_record_loads_whole_and_reloads_as_already_present(record: Stanceline) -> None:
