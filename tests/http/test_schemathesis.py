@@ -65,6 +65,7 @@ OPERATIONS = [
     ("POST", "/facts/{fact_id}/reinstatements"),
     ("POST", "/facts/{fact_id}/ranks"),
     ("GET", "/claims/{key}"),
+    ("GET", "/sources"),
 ]
 
 
