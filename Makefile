@@ -7,7 +7,10 @@ TEST_STAMP := $(VENV)/.installed-test
 STORE ?= sqlite:///stanceline.db
 BENCH_SIZES ?= 10000,100000,1000000
 
-.PHONY: run test lint clean bench bench-profile
+WEB_TOOLS := tools/map
+AXE := $(WEB_TOOLS)/node_modules/axe-core/axe.min.js
+
+.PHONY: run test lint clean bench bench-profile map-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +38,21 @@ run: $(RUN_STAMP)
 	@echo
 	@$(BIN)/stanceline --store $(STORE) sources --totals
 
+# The npm packages of tools/map (axe-core for the browser tests' accessibility checks; the
+# map's shapes for map-data), from its lock file. Without npm those checks skip, saying so.
+$(AXE): $(WEB_TOOLS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(WEB_TOOLS) --no-audit --no-fund --loglevel=error >/dev/null && touch $@; \
+	else echo "npm not found: the page's accessibility checks (axe-core) will skip"; fi
+
 ## test: install with the test extras, then lint, type-check and run the whole suite
-test: $(TEST_STAMP) lint
+test: $(TEST_STAMP) $(AXE) lint
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 ## lint: ruff and mypy (strict), on the package, the tests and the benchmark
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 
 ## bench: the benchmark (not part of test): prints one table, writes bench/results.json and docs/performance.md; BENCH_SIZES=10000 for a quick run
@@ -64,8 +74,13 @@ wrk:
 			|| echo "could not install wrk: the HTTP step will be skipped"; \
 	else echo "wrk is not installed and this is not root: the HTTP step will be skipped"; fi
 
+## map-data: rebuild src/stanceline/data/world-shapes.json from the npm packages world-atlas
+##           and topojson-client (pinned in tools/map/package-lock.json)
+map-data: $(RUN_STAMP) $(AXE)
+	$(BIN)/python tools/map/build.py
+
 ## clean: remove the virtual environment, caches and the default store
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
 	rm -f stanceline.db stanceline.db-wal stanceline.db-shm
-	rm -rf bench/.data
+	rm -rf bench/.data $(WEB_TOOLS)/node_modules

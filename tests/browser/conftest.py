@@ -85,12 +85,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A real `stanceline serve` on a store holding the fixtures, with one writer's token."""
+def loaded() -> list[Path]:
+    """The files the server's store holds (the first article); a test may override it."""
+    return FIXTURES
+
+
+@pytest.fixture
+def server(tmp_path: Path, loaded: list[Path]) -> Iterator[Server]:
+    """A real `stanceline serve` on a store holding `loaded`, with one writer's token."""
     store = f"sqlite:///{tmp_path / 's.db'}"
     seeding = Stanceline(store)
     try:
-        for path in FIXTURES:
+        for path in loaded:
             seeding.load_file(path, by="fixtures")
     finally:
         seeding.close()

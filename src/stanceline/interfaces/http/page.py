@@ -3,17 +3,22 @@
 The page is plain HTML, CSS and JavaScript with no build step. Its files are served
 from the package (importlib.resources), with a Content-Security-Policy that lets the
 browser load nothing but this server's own files and API, so nothing is fetched from
-elsewhere at run time. None of these routes is in the OpenAPI document: they are not API.
+elsewhere at run time. The world map is drawn into the page here, as inline SVG, from
+the shapes shipped in the package (interfaces/shapes.py); the script colours it. None of
+these routes is in the OpenAPI document: they are not API.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from html import escape
 from importlib.resources import files
 
 from fastapi import APIRouter, Response
 
+from stanceline.domain.actors import ActorCatalogue
 from stanceline.errors import ProblemError
+from stanceline.interfaces.shapes import world_shapes
 
 STATIC = files("stanceline.interfaces.http") / "static"
 MEDIA_TYPES = {
@@ -35,15 +40,59 @@ HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
+MAP_PLACE = "<!-- the world map -->"
+NO_FACT = "#f2f2f2"  # the fill of a state with no fact recorded (app.js: NO_FACT)
+SUMMARIES = ("recognized", "ambassador_level", "charge_level", "designated", "no_relations")
+
+
 @cache
 def _read(name: str) -> bytes:
     return (STATIC / name).read_bytes()
 
 
+@cache
+def _page() -> bytes:
+    return _read("index.html").replace(MAP_PLACE.encode(), world_map_svg().encode())
+
+
+def world_map_svg() -> str:
+    """The map as inline SVG: a path per state with `data-actor` (its ISO alpha-3 code),
+    drawn as "no fact recorded" until the script colours it, and the patterns it uses for
+    uncertain (striped) and disputed (crossed) answers, one per summary colour."""
+    world = world_shapes()
+    names = ActorCatalogue.default()
+    paths = []
+    for shape in world.shapes:
+        if shape.code is None:
+            paths.append(f'<path class="state uncoded" fill="{NO_FACT}" d="{shape.d}"/>')
+            continue
+        found = names.find(shape.code)
+        name = escape(found.name if found is not None else shape.name)
+        paths.append(
+            f'<path class="state" data-actor="{shape.code}" data-name="{name}"'
+            f' fill="{NO_FACT}" d="{shape.d}"/>'
+        )
+    patterns = "".join(
+        f'<pattern id="map-uncertain-{v}" class="s-{v}" width="6" height="6"'
+        ' patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        '<rect width="6" height="6"/><rect class="stripe" width="2.5" height="6"/></pattern>'
+        f'<pattern id="map-disputed-{v}" class="s-{v}" width="6" height="6"'
+        ' patternUnits="userSpaceOnUse">'
+        '<rect width="6" height="6"/><path class="cross" d="M0 0L6 6M6 0L0 6"/></pattern>'
+        for v in SUMMARIES
+    )
+    return (
+        f'<svg id="world-map" class="world-map" viewBox="0 0 {world.width:g} {world.height:g}"'
+        ' role="group" aria-labelledby="map-label" aria-describedby="map-help">'
+        f"<defs>{patterns}</defs>"
+        f'<g class="states">{"".join(paths)}</g></svg>'
+    )
+
+
 @router.get("/")
 async def page() -> Response:
-    """The page."""
-    return Response(_read("index.html"), media_type="text/html; charset=utf-8", headers=HEADERS)
+    """The page, with the world map drawn into it."""
+    return Response(_page(), media_type="text/html; charset=utf-8", headers=HEADERS)
 
 
 @router.get("/static/{name}")

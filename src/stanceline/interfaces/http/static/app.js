@@ -43,6 +43,15 @@
     "TerroristDesignationImposed.v1",
     "TerroristDesignationLifted.v1",
   ].map((name) => `org.stanceline.${name}`);
+  // The map's fills: the same colours as style.css (and `stanceline chart` and `map`).
+  const COLOURS = {
+    recognized: "#009e73",
+    ambassador_level: "#56b4e9",
+    charge_level: "#f0e442",
+    designated: "#d55e00",
+    no_relations: "#999999",
+  };
+  const NO_FACT = "#f2f2f2"; // no fact recorded (page.py draws every state so at first)
   const OPEN_START = "0001-01-01"; // "../D": on or before D
   const TAKEOVER = "2021-08-15"; // the Taliban take Kabul
   const SPANS = ["all", "takeover", "year"];
@@ -69,6 +78,13 @@
     whyDay: $("why-day"),
     explanation: $("explanation"),
     connection: $("connection"),
+    map: $("world-map"),
+    mapWrap: $("map-wrap"),
+    mapTip: $("map-tip"),
+    chips: $("map-chips"),
+    filter: $("summary-filter"),
+    worldCsv: $("world-csv"),
+    historyCsv: $("history-csv"),
     announcer: $("announcer"),
   };
 
@@ -81,6 +97,8 @@
     position: 0, // the last event position read
     timeline: null,
     stream: null,
+    world: [], // the last world answer
+    filter: null, // show only actors with this summary
   };
 
   // Days: ISO strings, counted as whole UTC days since 1970-01-01
@@ -206,6 +224,8 @@
     state.knownAt = params.get("known_at") || null;
     if (SPANS.includes(params.get("span"))) state.span = params.get("span");
     ui.span.value = state.span;
+    if (SUMMARY_LABELS[params.get("summary")]) state.filter = params.get("summary");
+    ui.filter.value = state.filter || "";
   }
 
   function writeLocation() {
@@ -214,7 +234,20 @@
     if (state.actor) params.set("actor", state.actor);
     if (state.knownAt) params.set("known_at", state.knownAt);
     if (state.span !== "all") params.set("span", state.span);
+    if (state.filter) params.set("summary", state.filter);
     history.replaceState(null, "", `?${params}`);
+    showDownloads();
+  }
+
+  // Downloads: the answers on the page as CSV, from the same API
+
+  function showDownloads() {
+    const world = apiUrl("world", { on: state.on, known_at: state.knownAt, summary: state.filter, format: "csv" });
+    ui.worldCsv.href = world.href;
+    if (state.actor) {
+      const history = apiUrl(`actors/${encodeURIComponent(state.actor)}/history`, { known_at: state.knownAt, format: "csv" });
+      ui.historyCsv.href = history.href;
+    }
   }
 
   // The day: slider and date field, kept in step
@@ -331,11 +364,198 @@
     );
     if (!rows.length) rows.push(h("tr", null, h("td", { colspan: "2", class: "empty" }, "No fact is recorded yet.")));
     ui.rows.replaceChildren(...rows);
+    state.world = reports;
+    renderMap(reports);
+    renderChips(reports, focused);
+    applyFilter();
     if (focused) {
       const again = ui.rows.querySelector(`button[data-actor="${CSS.escape(focused)}"]`);
       if (again) again.focus();
     }
   }
+
+  // The map: every state's shape, coloured by its summary on the day
+
+  const shapes = new Map(
+    Array.from(ui.map.querySelectorAll("path[data-actor]"), (path) => [path.dataset.actor, path]),
+  );
+
+  function fillOf(summary) {
+    if (summary.default) return NO_FACT;
+    if (summary.disputed) return `url(#map-disputed-${summary.value})`;
+    if (summary.certainty === "uncertain") return `url(#map-uncertain-${summary.value})`;
+    return COLOURS[summary.value] || NO_FACT;
+  }
+
+  function stanceWords(summary) {
+    const value = SUMMARY_LABELS[summary.value] || summary.value;
+    if (summary.default) return `${value}, no fact recorded`;
+    if (summary.certainty !== "uncertain") return value;
+    const others = summary.alternatives.map((v) => SUMMARY_LABELS[v] || v).join(" or ");
+    return `${summary.disputed ? "disputed, sources disagree" : "uncertain"}: ${value} or ${others}`;
+  }
+
+  function renderMap(reports) {
+    const byCode = new Map(reports.map((report) => [report.actor, report]));
+    for (const [code, path] of shapes) {
+      const report = byCode.get(code);
+      path.classList.toggle("is-disputed", Boolean(report && report.summary.disputed));
+      path.classList.toggle("is-no-fact", !report || report.summary.default);
+      if (report) {
+        path.setAttribute("fill", fillOf(report.summary));
+        path.dataset.summary = report.summary.value;
+        path.dataset.certainty = report.summary.certainty;
+        path.setAttribute("role", "button");
+        path.setAttribute("aria-label", `${report.actor_name}: ${stanceWords(report.summary)}`);
+        path.removeAttribute("aria-hidden");
+      } else {
+        path.setAttribute("fill", NO_FACT);
+        delete path.dataset.summary;
+        delete path.dataset.certainty;
+        for (const name of ["role", "aria-label", "aria-pressed", "tabindex"]) path.removeAttribute(name);
+        path.setAttribute("aria-hidden", "true");
+      }
+    }
+    markMap();
+  }
+
+  // The states a keyboard reaches: those with facts, in the table's order; one tab stop.
+  function reachable() {
+    return state.world.filter((report) => shapes.has(report.actor) && shown(report)).map((report) => shapes.get(report.actor));
+  }
+
+  function markMap() {
+    const stops = reachable();
+    const stop = stops.find((path) => path.dataset.actor === state.actor) || stops[0];
+    for (const [code, path] of shapes) {
+      const selected = code === state.actor;
+      path.classList.toggle("selected", selected);
+      if (path.getAttribute("role") === "button") {
+        path.setAttribute("aria-pressed", selected ? "true" : "false");
+        path.setAttribute("tabindex", path === stop ? "0" : "-1");
+      }
+      // Drawn last, so its outline is not hidden under its neighbours'.
+      if (selected) path.parentNode.append(path);
+    }
+  }
+
+  function reportOf(code) {
+    return state.world.find((report) => report.actor === code);
+  }
+
+  function showTip(path, x, y) {
+    const report = reportOf(path.dataset.actor);
+    ui.mapTip.textContent = report
+      ? `${report.actor_name}: ${stanceWords(report.summary)}`
+      : `${path.dataset.name}: no fact recorded`;
+    ui.mapTip.hidden = false;
+    const box = ui.mapWrap.getBoundingClientRect();
+    const width = ui.mapTip.offsetWidth;
+    const left = Math.max(0, Math.min(box.width - width, x - box.left - width / 2));
+    const top = y - box.top - ui.mapTip.offsetHeight - 10;
+    ui.mapTip.style.left = `${left}px`;
+    ui.mapTip.style.top = `${top < 0 ? y - box.top + 16 : top}px`;
+  }
+
+  function hideTip() {
+    ui.mapTip.hidden = true;
+  }
+
+  ui.map.addEventListener("pointermove", (event) => {
+    const path = event.target.closest("path[data-actor]");
+    if (path) showTip(path, event.clientX, event.clientY);
+    else hideTip();
+  });
+  ui.map.addEventListener("pointerleave", hideTip);
+  ui.map.addEventListener("focusin", (event) => {
+    const path = event.target.closest("path[data-actor]");
+    if (!path) return;
+    const box = path.getBoundingClientRect();
+    showTip(path, box.left + box.width / 2, box.top);
+  });
+  ui.map.addEventListener("focusout", hideTip);
+  ui.map.addEventListener("click", (event) => {
+    const path = event.target.closest("path[data-actor]");
+    if (path) selectActor(path.dataset.actor);
+  });
+  ui.map.addEventListener("keydown", (event) => {
+    const path = event.target.closest("path[data-actor]");
+    if (!path) return;
+    const stops = reachable();
+    const at = stops.indexOf(path);
+    const moves = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: stops.length - 1 };
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      selectActor(path.dataset.actor);
+      path.focus();
+    } else if (event.key in moves && stops.length) {
+      event.preventDefault();
+      const next = stops[(moves[event.key] + stops.length) % stops.length];
+      path.setAttribute("tabindex", "-1");
+      next.setAttribute("tabindex", "0");
+      next.focus();
+    }
+  });
+
+  // Actors the map cannot show (organisations, states too small at this scale): chips
+
+  function renderChips(reports, focused) {
+    const off = reports.filter((report) => !shapes.has(report.actor));
+    const chips = off.map((report) =>
+      h(
+        "li",
+        { "data-actor": report.actor },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "chip",
+            "data-actor": report.actor,
+            "aria-pressed": report.actor === state.actor ? "true" : "false",
+          },
+          h("span", { class: `swatch s-${report.summary.value}${marks(report.summary)}`, "aria-hidden": "true" }),
+          h("span", { class: "name" }, report.actor_name),
+          h("span", { class: "chip-value" }, stanceWords(report.summary)),
+        ),
+      ),
+    );
+    if (!chips.length) chips.push(h("li", { class: "empty" }, "None: every actor with a fact is on the map."));
+    ui.chips.replaceChildren(...chips);
+    if (focused) {
+      const again = ui.chips.querySelector(`button[data-actor="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  ui.chips.addEventListener("click", (event) => {
+    const button = event.target.closest("button.chip");
+    if (button) selectActor(button.dataset.actor);
+  });
+
+  // The filter: only the actors with one summary, in the table, on the map and in the chips
+
+  function shown(report) {
+    return !state.filter || report.summary.value === state.filter;
+  }
+
+  function applyFilter() {
+    const byCode = new Map(state.world.map((report) => [report.actor, report]));
+    for (const row of ui.rows.querySelectorAll("tr[data-actor]")) row.hidden = !shown(byCode.get(row.dataset.actor));
+    for (const item of ui.chips.querySelectorAll("li[data-actor]")) item.hidden = !shown(byCode.get(item.dataset.actor));
+    for (const [code, path] of shapes) {
+      const report = byCode.get(code);
+      path.classList.toggle("filtered-out", Boolean(state.filter) && !(report && shown(report)));
+    }
+    markMap();
+  }
+
+  ui.filter.addEventListener("change", () => {
+    state.filter = SUMMARY_LABELS[ui.filter.value] ? ui.filter.value : null;
+    writeLocation();
+    applyFilter();
+    const count = state.world.filter(shown).length;
+    announce(state.filter ? `Showing the ${count} actors ${SUMMARY_LABELS[state.filter]}.` : `Showing all ${count} actors.`);
+  });
 
   function showProblem(where, error, colspan) {
     const text = `Could not load: ${error.message}`;
@@ -376,6 +596,10 @@
       const button = row.querySelector("button");
       if (button) button.setAttribute("aria-pressed", chosen ? "true" : "false");
     }
+    for (const chip of ui.chips.querySelectorAll("button.chip")) {
+      chip.setAttribute("aria-pressed", chip.dataset.actor === state.actor ? "true" : "false");
+    }
+    markMap();
   }
 
   function selectActor(code) {
@@ -556,7 +780,7 @@
         { "data-fact": fact.fact_id },
         h(
           "button",
-          { type: "button", class: "day-link", "data-day": fact.latest, "aria-label": `Show the day ${fact.latest} (${fact.date})` },
+          { type: "button", class: "day-link", "data-day": fact.latest, "aria-label": `${fact.date}: show the day ${fact.latest}` },
           fact.date,
         ),
         " ",
