@@ -242,3 +242,28 @@ def test_axe_finds_no_wcag_or_best_practice_violation(visit: Visit, view: str) -
         expect(page.locator("#explanation article").first).to_be_visible()
     assert _axe(page) == []
     visit.clean()
+
+
+@pytest.mark.parametrize("loaded", [RECORD])
+def test_the_actor_view_shows_each_part_under_the_summary(visit: Visit) -> None:
+    page = visit.open("?on=2025-07-04&actor=RUS")
+    rows = page.locator("#part-bands .part-row")
+    expect(rows).to_have_count(6)
+    parts = rows.evaluate_all("rows => rows.map(r => r.dataset.part)")
+    assert parts == [
+        "recognition",
+        "designation",
+        "taliban_envoy",
+        "envoy_to_kabul",
+        "sanctions",
+        "assets",
+    ]
+    designation = page.locator('#part-bands .part-row[data-part="designation"] g.band')
+    values = designation.evaluate_all("bands => bands.map(b => b.dataset.value)")
+    # Russia: designated from 2003, lifted in 2025 (as the record tells it).
+    assert "designated" in values
+    assert values[-1] == "not_designated"
+    recognition = page.locator('#part-bands .part-row[data-part="recognition"] g.band').last
+    expect(recognition).to_have_attribute("data-value", "recognized")
+    expect(page.locator('#band-list li[data-part="designation"]')).to_contain_text("designated")
+    visit.clean()

@@ -51,6 +51,17 @@
     designated: "#d55e00",
     no_relations: "#999999",
   };
+  // Each component's own values, in the colours of `stanceline chart --parts`.
+  const PARTS = ["recognition", "designation", "taliban_envoy", "envoy_to_kabul", "sanctions", "assets"];
+  const ENVOY_COLOURS = { none: "#999999", charge_d_affaires: "#f0e442", ambassador: "#56b4e9" };
+  const PART_COLOURS = {
+    recognition: { none: "#999999", recognized: "#009e73" },
+    designation: { not_designated: "#999999", designated: "#d55e00" },
+    taliban_envoy: ENVOY_COLOURS,
+    envoy_to_kabul: ENVOY_COLOURS,
+    sanctions: { none: "#999999", active: "#cc79a7" },
+    assets: { not_frozen: "#999999", frozen: "#e69f00" },
+  };
   const NO_FACT = "#f2f2f2"; // no fact recorded (page.py draws every state so at first)
   const OPEN_START = "0001-01-01"; // "../D": on or before D
   const TAKEOVER = "2021-08-15"; // the Taliban take Kabul
@@ -72,6 +83,7 @@
     actorHeading: $("actor-heading"),
     span: $("timeline-span"),
     chart: $("timeline-chart"),
+    parts: $("part-bands"),
     caption: $("timeline-caption"),
     bands: $("band-list"),
     facts: $("fact-list"),
@@ -96,6 +108,7 @@
     earliest: null, // the earliest day of any fact in the log
     position: 0, // the last event position read
     timeline: null,
+    parts: {}, // each component's timeline, by name
     stream: null,
     world: [], // the last world answer
     filter: null, // show only actors with this summary
@@ -618,8 +631,15 @@
 
   async function loadTimeline() {
     const params = { ...timelineRange(), known_at: state.knownAt };
+    const path = `actors/${encodeURIComponent(state.actor)}/timeline`;
+    const signal = latest("timeline");
     try {
-      state.timeline = await getJSON(`actors/${encodeURIComponent(state.actor)}/timeline`, params, latest("timeline"));
+      const [summary, ...parts] = await Promise.all([
+        getJSON(path, params, signal),
+        ...PARTS.map((part) => getJSON(path, { ...params, part }, signal)),
+      ]);
+      state.parts = Object.fromEntries(PARTS.map((part, i) => [part, parts[i]]));
+      state.timeline = summary;
       adoptCode(state.timeline.actor);
       ui.actorHeading.textContent = `${state.timeline.actor_name} (${state.timeline.actor})`;
       drawTimeline();
@@ -627,6 +647,8 @@
     } catch (error) {
       if (isAbort(error)) return;
       state.timeline = null;
+      state.parts = {};
+      ui.parts.replaceChildren();
       ui.actorHeading.textContent = state.actor;
       showProblem(ui.chart, error);
       ui.bands.replaceChildren();
@@ -758,22 +780,67 @@
       setDay(isoDay(Math.max(first, Math.min(end - 1, day))), "timeline");
     });
     ui.chart.replaceChildren(svg);
+    drawParts(width, x, cursor);
     ui.caption.textContent = `${timeline.actor_name}'s stance from ${timeline.from} to ${timeline.to}${
       timeline.known_at ? `, as known at ${timeline.known_at}` : ""
-    }: ${timeline.bands.length} periods and ${timeline.facts.length} facts; the line marks ${state.on}. Striped periods are uncertain, outlined ones disputed (sources disagree), pale ones have no fact recorded.`;
+    }: ${timeline.bands.length} periods and ${timeline.facts.length} facts; the line marks ${state.on}. Striped periods are uncertain, outlined ones disputed (sources disagree), pale ones have no fact recorded. Under it, each part of the stance over the same days.`;
   }
 
-  function bandText(band) {
-    const value = SUMMARY_LABELS[band.value] || band.value;
+  // Each component's bands under the summary's, over the same days, with the same cursor.
+  function drawParts(width, x, cursor) {
+    const rows = PARTS.filter((part) => state.parts[part]).map((part) => {
+      const colours = PART_COLOURS[part];
+      const svg = s("svg", {
+        class: "part-svg",
+        width: String(width),
+        height: "14",
+        viewBox: `0 0 ${width} 14`,
+        "aria-hidden": "true",
+      });
+      for (const band of state.parts[part].bands) {
+        const x1 = x(dayNumber(band.start));
+        const x2 = x(dayNumber(band.end) + 1);
+        const title = s("title");
+        title.textContent = bandText(band, part);
+        const group = s(
+          "g",
+          { class: `band${marks(band)}`, "data-value": band.value, "data-certainty": band.certainty, "data-disputed": String(Boolean(band.disputed)) },
+          title,
+        );
+        const box = { x: String(x1), y: "1", width: String(Math.max(1, x2 - x1)), height: "12" };
+        group.append(s("rect", { ...box, fill: colours[band.value] || "#999999" }));
+        if (band.certainty === "uncertain") group.append(s("rect", { ...box, fill: "url(#hatch)" }));
+        svg.append(group);
+      }
+      svg.append(s("line", { class: "cursor", x1: String(cursor), x2: String(cursor), y1: "0", y2: "14" }));
+      return h("div", { class: "part-row", "data-part": part }, h("p", { class: "part-label" }, COMPONENT_LABELS[part]), svg);
+    });
+    ui.parts.replaceChildren(...rows);
+  }
+
+  function bandText(band, part) {
+    const word = (v) => (part ? v.replace(/_/g, " ") : SUMMARY_LABELS[v] || v);
+    const value = word(band.value);
     const range = band.start === band.end ? band.start : `${band.start} to ${band.end}`;
     if (band.certainty !== "uncertain") return `${range}: ${value}${band.default ? " (no fact recorded)" : ""}`;
-    const possible = band.possible.map((v) => SUMMARY_LABELS[v] || v).join(" or ");
+    const possible = band.possible.map(word).join(" or ");
     return `${range}: ${band.disputed ? "disputed (sources disagree)" : "uncertain"}, ${possible}`;
   }
 
   function listTimeline() {
     const timeline = state.timeline;
-    ui.bands.replaceChildren(...timeline.bands.map((band) => h("li", null, bandText(band))));
+    const parts = PARTS.filter((part) => state.parts[part]).map((part) =>
+      h(
+        "li",
+        { "data-part": part },
+        COMPONENT_LABELS[part],
+        h("ol", null, state.parts[part].bands.map((band) => h("li", null, bandText(band, part)))),
+      ),
+    );
+    ui.bands.replaceChildren(
+      h("li", null, "Summary", h("ol", null, timeline.bands.map((band) => h("li", null, bandText(band))))),
+      ...parts,
+    );
     const facts = timeline.facts.map((fact) =>
       h(
         "li",
