@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the one `cli` group.
-from stanceline.interfaces.cli import admin, audit, claims, facts, queries, stream  # noqa: F401
+from stanceline.interfaces.cli import admin, audit, claims, facts, maps, queries, stream  # noqa: F401
 from stanceline.interfaces.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -394,7 +394,8 @@
   );
 
   function fillOf(summary) {
-    if (summary.default) return NO_FACT;
+    // A default no fact can have moved is "no fact recorded"; one a fact may have is not.
+    if (summary.default && summary.certainty !== "uncertain") return NO_FACT;
     if (summary.disputed) return `url(#map-disputed-${summary.value})`;
     if (summary.certainty === "uncertain") return `url(#map-uncertain-${summary.value})`;
     return COLOURS[summary.value] || NO_FACT;
@@ -413,7 +414,7 @@
     for (const [code, path] of shapes) {
       const report = byCode.get(code);
       path.classList.toggle("is-disputed", Boolean(report && report.summary.disputed));
-      path.classList.toggle("is-no-fact", !report || report.summary.default);
+      path.classList.toggle("is-no-fact", !report || fillOf(report.summary) === NO_FACT);
       if (report) {
         path.setAttribute("fill", fillOf(report.summary));
         path.dataset.summary = report.summary.value;
