@@ -32,6 +32,7 @@ run: $(RUN_STAMP)
 	@echo "Next: $(BIN)/stanceline --store $(STORE) history KAZ (one actor's facts, with sources),"
 	@echo "      $(BIN)/stanceline --store $(STORE) claims kaz-designation-lifted (sources that disagree),"
 	@echo "      $(BIN)/stanceline --store $(STORE) sources (every source cited),"
+	@echo "      $(BIN)/stanceline --store $(STORE) map --on 2025-07-04 --out world.png (the world as a map),"
 	@echo "      $(BIN)/stanceline --store $(STORE) serve, then open http://127.0.0.1:8000/ (the page)."
 	@echo
 	$(BIN)/stanceline --store $(STORE) world --on 2025-07-04
