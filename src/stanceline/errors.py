@@ -39,6 +39,15 @@ class CatalogueError(StancelineError, ValueError):
     """An organisation catalogue file or entry that cannot be loaded."""
 
 
+class QueryError(StancelineError, ValueError):
+    """A question's parameter that names no part of a stance or no value of it: names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
 class InvalidFactError(StancelineError, ValueError):
     """A fact whose fields do not validate."""
 

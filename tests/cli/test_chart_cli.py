@@ -1,4 +1,5 @@
-"""`stanceline chart`: the fixtures drawn as SVG and PNG, checked in the files themselves."""
+"""`stanceline chart`: the fixtures drawn as SVG and PNG, checked in the files themselves;
+`chart --parts`, one actor's summary and components as small multiples."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from stanceline.domain.facts import VALUES
 from stanceline.domain.stance import Summary
+from stanceline.domain.timeline import Part
+from stanceline.interfaces.chart_parts import PART_COLOURS
 from tests.cli.conftest import Run
 from tests.cli.test_cli import ok, one_line_error, usage_error
 
@@ -179,3 +183,141 @@ CLAIMS = "".join(
         ),
     )
 )
+
+
+# One actor part by part (issue 16): --parts.
+
+PARTS = [
+    "summary",
+    "recognition",
+    "designation",
+    "taliban_envoy",
+    "envoy_to_kabul",
+    "sanctions",
+    "assets",
+]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def panels(path: Path) -> list[ET.Element]:
+    """The SVG's panel groups, in the order drawn (top first)."""
+    return [e for e in ET.parse(path).iter(f"{SVG}g") if (e.get("id") or "").startswith("part-")]
+
+
+def test_parts_draw_a_panel_per_part_with_its_name(seeded: Run, tmp_path: Path) -> None:
+    out = tmp_path / "usa.svg"
+    printed = ok(seeded("chart", "United States", "--parts", *RANGE, "--out", out))
+    assert printed.strip() == f"{out}: USA in 7 parts, 2003-01-01 to 2025-12-31"
+    found = panels(out)
+    assert [e.get("id") for e in found] == [f"part-{part}" for part in PARTS]
+    for element, part in zip(found, PARTS, strict=True):
+        # Each panel's one row is labelled with its part.
+        assert part in ["".join(t.itertext()) for t in element.iter(f"{SVG}text")]
+    texts = svg_texts(out)
+    title = next(t for t in texts if t.startswith("United States (USA) toward"))
+    assert "part by part, 2003-01-01 to 2025-12-31" in title
+    assert any(t.startswith("as known at @14 (") for t in texts)
+
+
+def test_the_parts_legend_names_every_value_of_every_part(seeded: Run, tmp_path: Path) -> None:
+    out = tmp_path / "rus.svg"
+    ok(seeded("chart", "RUS", "--parts", *RANGE, "--out", out))
+    named = {value for text in svg_texts(out) for value in text.split(" / ")}
+    values = {s.value for s in Summary} | {v for vs in VALUES.values() for v in vs}
+    assert values <= named
+    assert {"uncertain", "disputed (sources disagree)", "no fact recorded"} <= named
+    # The colours are distinct for distinct meanings, and shared where the meaning is.
+    colours = {part: dict(PART_COLOURS[part]) for part in Part}
+    assert colours[Part.TALIBAN_ENVOY] == colours[Part.ENVOY_TO_KABUL]
+    assert colours[Part.SANCTIONS]["active"] not in colours[Part.SUMMARY].values()
+    assert colours[Part.ASSETS]["frozen"] not in colours[Part.SUMMARY].values()
+    assert colours[Part.RECOGNITION]["recognized"] == colours[Part.SUMMARY]["recognized"]
+
+
+def test_each_part_s_bands_are_drawn_in_its_own_colours(seeded: Run, tmp_path: Path) -> None:
+    out = tmp_path / "usa.svg"
+    ok(
+        seeded(
+            "chart", "USA", "--parts", "--from", "2025-07-04", "--to", "2025-12-31", "--out", out
+        )
+    )
+    fills = {
+        element.get("id"): {
+            style.split("fill: ")[1].split(";")[0].upper()
+            for path in element.iter(f"{SVG}path")
+            if "fill: #" in (style := path.get("style") or "")
+        }
+        for element in panels(out)
+    }
+    # On these days the USA's sanctions are certainly active and its assets frozen.
+    assert PART_COLOURS[Part.SANCTIONS]["active"] in fills["part-sanctions"]
+    assert PART_COLOURS[Part.ASSETS]["frozen"] in fills["part-assets"]
+    assert PART_COLOURS[Part.SUMMARY]["no_relations"] in fills["part-summary"]
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_the_parts_of_the_same_data_give_the_same_file(
+    seeded: Run, tmp_path: Path, suffix: str
+) -> None:
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    ok(seeded("chart", "RUS", "--parts", *RANGE, "--out", first))
+    ok(seeded("chart", "RUS", "--parts", *RANGE, "--out", second))
+    assert first.read_bytes() == second.read_bytes()
+    if suffix == ".png":
+        width, height = png_size(first)
+        assert width == 1500
+        assert height > 7 * 60
+
+
+@pytest.mark.parametrize("actors", [(), ("RUS", "USA")])
+def test_parts_take_exactly_one_actor(seeded: Run, tmp_path: Path, actors: tuple[str, ...]) -> None:
+    out = tmp_path / "c.svg"
+    assert "--parts draws one actor" in usage_error(
+        seeded("chart", *actors, "--parts", "--out", out)
+    )
+    assert not out.exists()
+
+
+def test_parts_say_who_and_when_as_known_and_according_to(seeded: Run, tmp_path: Path) -> None:
+    out = tmp_path / "early.svg"
+    ok(
+        seeded(
+            "chart",
+            "RUS",
+            "--parts",
+            "--known-at",
+            "@2",
+            "--according-to",
+            "clash report",
+            "--to",
+            "2025-12-31",
+            "--out",
+            out,
+        )
+    )
+    texts = svg_texts(out)
+    assert any(
+        t.startswith("Russia (RUS) toward the Taliban government, part by part") for t in texts
+    )
+    assert any(
+        t.startswith("as known at @2 (") and t.endswith("according to clash report") for t in texts
+    )
+    assert "unknown actor 'Atlantis'" in one_line_error(
+        seeded("chart", "Atlantis", "--parts", "--out", out)
+    )
+
+
+def test_a_disputed_component_is_crossed_in_its_own_panel(run: Run, tmp_path: Path) -> None:
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    ok(run("load", claims))
+    out = tmp_path / "kgz.svg"
+    ok(run("chart", "KGZ", "--parts", "--from", "2024-08-01", "--to", "2024-10-01", "--out", out))
+    disputed = {
+        panel.get("id")
+        for panel in panels(out)
+        for element in panel.iter()
+        if (element.get("id") or "").startswith("disputed")
+    }
+    # The delisting's two dates disagree: the designation, and so the summary, are disputed.
+    assert disputed == {"part-designation", "part-summary"}

@@ -10,7 +10,9 @@ from tests.factories import fact
 from tests.http.conftest import ALICE, TestClient, cli_json
 from tests.http.test_api import assert_problem
 
-CONTRACT_KEYS = {"actor", "actor_name", "from", "to", "known_at", "bands", "facts", "according_to"}
+CONTRACT_KEYS = {
+    *("actor", "actor_name", "from", "to", "known_at", "according_to", "part", "bands", "facts")
+}
 BAND_KEYS = {"start", "end", "value", "certainty", "possible", "disputed", "default"}
 FACT_KEYS = {"fact_id", "date", "earliest", "latest", "kind", "component", "summary"}
 
@@ -107,3 +109,50 @@ def test_bad_ranges_are_422_naming_the_field(seeded: TestClient, query: str, fie
 def test_an_unknown_actor_is_404(seeded: TestClient) -> None:
     problem = assert_problem(seeded.get("/actors/Atlantis/timeline"), 404)
     assert problem["type"].endswith("unknown-actor")
+
+
+# Every part over time (issue 16): part=.
+
+PARTS = [
+    "summary",
+    "recognition",
+    "designation",
+    "taliban_envoy",
+    "envoy_to_kabul",
+    "sanctions",
+    "assets",
+]
+
+
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("actor", ["RUS", "USA", "CHN"])
+def test_each_part_answers_what_timeline_part_prints(
+    seeded: TestClient, store: str, part: str, actor: str
+) -> None:
+    query = f"from=2003-01-01&to=2025-12-31&part={part}"
+    body = seeded.get(f"/actors/{actor}/timeline?{query}").json()
+    assert set(body) == CONTRACT_KEYS
+    assert body["part"] == part
+    printed = cli_json(
+        store, "timeline", actor, "--from=2003-01-01", "--to=2025-12-31", f"--part={part}", "--json"
+    )
+    assert body == printed
+    if part != "summary":
+        assert {f["component"] for f in body["facts"]} <= {part}
+
+
+def test_a_component_s_bands_agree_with_the_stance_on_their_days(seeded: TestClient) -> None:
+    bands = seeded.get("/actors/USA/timeline?from=2021-01-01&to=2025-12-31&part=assets").json()
+    for band in bands["bands"]:
+        for day in {band["start"], band["end"]}:
+            assets = seeded.get(f"/actors/USA/stance?on={day}").json()["components"]["assets"]
+            assert assets["value"] == band["value"]
+            assert sorted([assets["value"], *assets["alternatives"]]) == band["possible"]
+            assert (assets["disputed"], assets["default"]) == (band["disputed"], band["default"])
+
+
+@pytest.mark.parametrize("part", ["stance", "SUMMARY", "", "sanctions[0]"])
+def test_an_unknown_part_is_422_naming_it(seeded: TestClient, part: str) -> None:
+    problem = assert_problem(seeded.get(f"/actors/RUS/timeline?part={part}"), 422)
+    assert [e["field"] for e in problem["errors"]] == ["part"]
+    assert "'summary', 'recognition'" in problem["errors"][0]["message"]

@@ -8,7 +8,7 @@ import pytest
 
 from stanceline.application import Stanceline
 from stanceline.application.reports import TimelineReport
-from stanceline.errors import InvalidRangeError, UnknownActorError
+from stanceline.errors import InvalidRangeError, QueryError, UnknownActorError
 from tests.factories import fact
 
 JULY_3 = date(2025, 7, 3)
@@ -117,3 +117,63 @@ def test_the_knowledge_label_names_the_store_s_position(loaded_app: Stanceline) 
     assert label.startswith("@14 (")
     assert loaded_app.knowledge_label("@3").startswith("@3 (")
     assert loaded_app.knowledge_label("2000-01-01") == "2000-01-01T23:59:59.999999Z (@0)"
+
+
+# Every part over time (issue 16), and the world's filters, through the Python API.
+
+PARTS = [
+    "summary",
+    "recognition",
+    "designation",
+    "taliban_envoy",
+    "envoy_to_kabul",
+    "sanctions",
+    "assets",
+]
+
+
+def test_each_component_s_bands_agree_with_its_stance_on_every_day(seeded_app: Stanceline) -> None:
+    for part in PARTS[1:]:
+        report = seeded_app.timeline("USA", date(2025, 6, 20), date(2025, 7, 10), part=part)
+        assert report.part == part
+        for day in days_of(report):
+            answer = seeded_app.stance("USA", day).components[part]
+            assert summary_on(report, day) == (
+                answer.value,
+                sorted([answer.value, *answer.alternatives]),
+            )
+
+
+def test_the_parts_of_one_actor_share_one_range_and_its_facts(seeded_app: Stanceline) -> None:
+    reports = seeded_app.timeline_parts("RUS", end=date(2025, 12, 31))
+    assert [r.part for r in reports] == PARTS
+    assert {(r.from_, r.to) for r in reports} == {("2003-01-01", "2025-12-31")}
+    assert reports[0] == seeded_app.timeline("RUS", end=date(2025, 12, 31))
+    everything = {f.fact_id for f in reports[0].facts}
+    by_part = [f.fact_id for r in reports[1:] for f in r.facts]
+    # Each fact that moves a component is in that part's timeline, once; statements in none.
+    assert sorted(by_part) == sorted(f.fact_id for f in reports[0].facts if f.component is not None)
+    assert set(by_part) < everything
+    assert seeded_app.timelines(["RUS", "USA"], part="assets")[1].bands[-1].value == "frozen"
+
+
+def test_an_unknown_part_is_a_query_error_naming_the_parts(seeded_app: Stanceline) -> None:
+    with pytest.raises(QueryError, match="unknown part 'embassy'; the parts are summary,"):
+        seeded_app.timeline("RUS", part="embassy")
+    with pytest.raises(QueryError) as caught:
+        seeded_app.timelines(part="Summary")
+    assert caught.value.field == "part"
+
+
+def test_the_world_keeps_what_where_asks(seeded_app: Stanceline) -> None:
+    day = date(2025, 7, 4)
+    every = [r.actor for r in seeded_app.world(day)]
+    assert every == FIXTURE_ACTORS
+    kept = seeded_app.world(day, where={"summary": ["recognized", "ambassador_level"]})
+    assert [r.actor for r in kept] == ["ARE", "CHN", "PAK", "RUS", "UZB"]
+    both = seeded_app.world(day, where={"summary": "no_relations", "assets": ["frozen"]})
+    assert [r.actor for r in both] == ["USA"]
+    earlier = seeded_app.world(day, "@6", where={"summary": "recognized"})
+    assert [r.actor for r in earlier] == ["RUS"]
+    with pytest.raises(QueryError, match="assets has no value 'seized'"):
+        seeded_app.world(day, where={"assets": "seized"})

@@ -1,4 +1,5 @@
-"""Timelines: the summary as bands of days (issue 6), checked against day-by-day answers."""
+"""Timelines: the summary and each component as bands of days (issues 6 and 16), checked
+against day-by-day answers."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stanceline.domain.dates import MAX_DAY, MIN_DAY, parse_effective_date
+from stanceline.domain.diff import PARTS
 from stanceline.domain.facts import Component
 from stanceline.domain.stance import Occurrence, stance_on
-from stanceline.domain.timeline import Band, first_day, summary_bands
-from tests.strategies import FACT_WINDOW_DAYS, occurrences, query_days
+from stanceline.domain.timeline import (
+    Band,
+    Part,
+    component_bands,
+    every_part_bands,
+    first_day,
+    part_bands,
+    summary_bands,
+)
+from tests.strategies import FACT_WINDOW_DAYS, claimed_occurrences, occurrences, query_days
 
 ONE_DAY = timedelta(days=1)
 
@@ -128,3 +138,74 @@ def test_the_first_day_is_the_earliest_fact_an_open_start_counting_from_its_end(
     open_start = (MIN_DAY, date(2025, 7, 4))
     assert first_day([open_start]) == date(2025, 7, 4)
     assert first_day([open_start, (date(2021, 8, 15), date(2025, 7, 4))]) == date(2021, 8, 15)
+
+
+# Every part over time (issue 16): a component's bands, by the same rules as the summary's.
+
+
+@given(
+    st.one_of(occurrences(min_size=0), claimed_occurrences()), ranges(), st.sampled_from(Component)
+)
+def test_a_component_s_bands_cover_the_range_and_give_its_answer_on_every_day(
+    facts: list[Occurrence], span: tuple[date, date], component: Component
+) -> None:
+    start, end = span
+    bands = component_bands(facts, component, start, end)
+    assert (bands[0].start, bands[-1].end) == (start, end)
+    for before, after in pairwise(bands):
+        assert after.start == before.end + ONE_DAY
+        shown = ("value", "possible", "disputed", "default")
+        assert [getattr(before, k) for k in shown] != [getattr(after, k) for k in shown]
+    day = start
+    while day <= end:
+        answer = stance_on(facts, day).components[component]
+        band = band_on(bands, day)
+        assert (band.value, band.possible) == (answer.value, tuple(sorted(answer.possible)))
+        assert (band.disputed, band.default, band.certainty) == (
+            answer.disputed,
+            answer.default,
+            answer.certainty,
+        )
+        day += ONE_DAY
+
+
+@given(occurrences(min_size=0), ranges())
+def test_every_part_at_once_is_each_part_alone(
+    facts: list[Occurrence], span: tuple[date, date]
+) -> None:
+    start, end = span
+    every = every_part_bands(facts, start, end)
+    assert list(every) == list(Part)
+    assert every[Part.SUMMARY] == summary_bands(facts, start, end)
+    for part in Part:
+        assert every[part] == part_bands(facts, part, start, end)
+
+
+def test_the_parts_are_the_summary_then_the_components_in_order() -> None:
+    assert [part.value for part in Part] == list(PARTS)
+    assert [part.component for part in Part] == [None, *Component]
+
+
+def test_the_united_states_freezes_assets_while_its_summary_stays_no_relations() -> None:
+    facts = [
+        occurrence("frozen", Component.ASSETS, "frozen", "2021-08-15/2025-07-04", 1),
+        occurrence("sanctions", Component.SANCTIONS, "active", "../2025-07-04", 2),
+    ]
+    start, end = date(2021, 1, 1), date(2025, 12, 31)
+    assets = component_bands(facts, Component.ASSETS, start, end)
+    assert [(b.start, b.end, b.value, b.possible, b.default) for b in assets] == [
+        (start, date(2021, 8, 14), "not_frozen", ("not_frozen",), True),
+        (date(2021, 8, 15), date(2025, 7, 3), "not_frozen", ("frozen", "not_frozen"), False),
+        (date(2025, 7, 4), end, "frozen", ("frozen",), False),
+    ]
+    sanctions = component_bands(facts, Component.SANCTIONS, start, end)
+    assert [(b.value, b.possible) for b in sanctions] == [
+        ("none", ("active", "none")),
+        ("active", ("active",)),
+    ]
+    assert {b.value for b in summary_bands(facts, start, end)} == {"no_relations"}
+
+
+def test_a_component_s_range_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(ValueError, match="before start"):
+        component_bands([], Component.ASSETS, date(2025, 1, 2), date(2025, 1, 1))

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from stanceline.application.filters import Where, WorldFilter
 from stanceline.application.provenance import COUNTS, provenance, status_of
 from stanceline.application.readside import ReadSide, choose
 from stanceline.application.reports import HistoryEntry, HistoryReport, StanceReport, StatusReport
@@ -66,10 +67,26 @@ class Answers:
         return _by_rules(actor, on, rows, knowledge, according_to)
 
     def world(
-        self, on: date, known_at: str | None = None, according_to: str | None = None
+        self,
+        on: date,
+        known_at: str | None = None,
+        according_to: str | None = None,
+        *,
+        where: WorldFilter | Where | None = None,
     ) -> list[StanceReport]:
         """The stance on one day of every actor with any fact, sorted by code (according to
-        a source: the same actors, those it says nothing of at their defaults)."""
+        a source: the same actors, those it says nothing of at their defaults).
+
+        `where` keeps only the actors whose parts have the values asked (filters.py): a
+        WorldFilter, or a mapping of part names to one value or several.
+        """
+        chosen = where if isinstance(where, WorldFilter) else WorldFilter.where(where)
+        reports = self._world(on, known_at, according_to)
+        return chosen.apply(reports) if chosen else reports
+
+    def _world(
+        self, on: date, known_at: str | None, according_to: str | None
+    ) -> list[StanceReport]:
         knowledge = self.read.known_at(known_at)
         if knowledge.position is None and according_to is None:
             reports = []

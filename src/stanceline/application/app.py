@@ -45,7 +45,8 @@ class Stanceline:
 
     Commands: load_file, record_fact, record_facts, change_fact, correct, retract,
     reinstate (commands.py). Historians: stance, world, history, explain, export,
-    status (answers.py); timeline, timelines (timelines.py); sources (sources.py).
+    status (answers.py); timeline, timelines, timeline_parts (timelines.py); sources
+    (sources.py).
     Auditors: fact, claims, diff_dates, diff_knowledge (audits.py, disputes.py).
     Services: read_events, subscribe, stance_changes, subscribe_changes (feeds.py).
     Close it when done.
@@ -91,6 +92,7 @@ class Stanceline:
         self.status = answers.status
         self.timeline = timelines.timeline
         self.timelines = timelines.timelines
+        self.timeline_parts = timelines.parts
         self.knowledge_label = timelines.knowledge_label
         self.sources = Sources(read).sources
         # Auditors.

@@ -221,7 +221,7 @@ class HistoryReport(BaseModel):
 
 
 class TimelineBand(BaseModel):
-    """Days start to end (inclusive) on which the summary gives one answer."""
+    """Days start to end (inclusive) on which the part drawn gives one answer."""
 
     start: str
     end: str
@@ -245,7 +245,8 @@ class TimelineFact(BaseModel):
 
 
 class TimelineReport(BaseModel):
-    """An actor's summary from one day to another as bands, and the facts in that range."""
+    """An actor's summary (or one component) from one day to another as bands, and the facts
+    in that range."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -255,6 +256,11 @@ class TimelineReport(BaseModel):
     to: str
     known_at: str | None = None
     according_to: str | None = None
+    part: str = Field(
+        default="summary",
+        description="The part drawn: summary, or one of the six components (then `facts` "
+        "holds only the facts that move it).",
+    )
     bands: list[TimelineBand]
     facts: list[TimelineFact]
 

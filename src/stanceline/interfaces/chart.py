@@ -1,5 +1,7 @@
 """Pictures of timelines: one row per actor, a band per summary value, a mark per fact.
 
+chart_parts.py draws one actor part by part with the pieces here (draw_bands, draw_facts).
+
 matplotlib is imported here only, and this module only by `stanceline chart`,
 so no other command pays the half second its import costs. It draws on the
 Agg canvas (no display, no GUI toolkit) and writes SVG with its text kept as
@@ -8,7 +10,7 @@ text and without a date or random ids, so the same data gives the same file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,19 @@ from stanceline.errors import ChartFormatError
 
 FORMATS = (".svg", ".png")
 # Okabe and Ito's palette, told apart by every common colour-vision deficiency.
+BLUISH_GREEN, SKY_BLUE, YELLOW, VERMILLION, GREY = (
+    "#009E73",
+    "#56B4E9",
+    "#F0E442",
+    "#D55E00",
+    "#999999",
+)
 COLOURS = {
-    Summary.RECOGNIZED.value: "#009E73",  # bluish green
-    Summary.AMBASSADOR_LEVEL.value: "#56B4E9",  # sky blue
-    Summary.CHARGE_LEVEL.value: "#F0E442",  # yellow
-    Summary.DESIGNATED.value: "#D55E00",  # vermillion
-    Summary.NO_RELATIONS.value: "#999999",  # grey
+    Summary.RECOGNIZED.value: BLUISH_GREEN,
+    Summary.AMBASSADOR_LEVEL.value: SKY_BLUE,
+    Summary.CHARGE_LEVEL.value: YELLOW,
+    Summary.DESIGNATED.value: VERMILLION,
+    Summary.NO_RELATIONS.value: GREY,
 }
 UNCERTAIN_HATCH = "///"
 DISPUTED_HATCH = "xxx"  # sources disagree: crossed, where uncertainty is only striped
@@ -43,7 +52,7 @@ BAND_HEIGHT = 0.5
 STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: searchable, and labels can be found
     "svg.hashsalt": "stanceline",  # ids of hatches and clips do not change between runs
-    "date.epoch": "1970-01-01T00:00:00",  # x is days since EPOCH (see _x)
+    "date.epoch": "1970-01-01T00:00:00",  # x is days since EPOCH (see day_x)
     "date.converter": "concise",
     "font.size": 9,
     "hatch.color": "#333333",
@@ -63,9 +72,14 @@ def check_format(path: Path) -> str:
 
 def draw(reports: Sequence[TimelineReport], title: str, path: Path) -> None:
     """Draw the timelines (all over the same range) and save them to `path` (.svg or .png)."""
+    save(lambda: _figure(reports, title), path)
+
+
+def save(make: Callable[[], Figure], path: Path) -> None:
+    """Draw the figure `make` makes in the chart's style and save it to `path` (.svg, .png)."""
     fmt = check_format(path)
     with mpl.rc_context(STYLE):
-        figure = _figure(reports, title)
+        figure = make()
         # The date would change the file on every run; nothing else in the metadata does.
         metadata = {"Date": None} if fmt == "svg" else None
         figure.savefig(path, format=fmt, dpi=DPI, metadata=metadata)
@@ -79,10 +93,10 @@ def _figure(reports: Sequence[TimelineReport], title: str) -> Figure:
     rows = len(reports)
     for index, report in enumerate(reports):
         y = rows - 1 - index  # the first actor on top
-        _bands(axes, report, y)
-        _facts(axes, report, y)
+        draw_bands(axes, report, y)
+        draw_facts(axes, report, y)
     start, end = (date.fromisoformat(reports[0].from_), date.fromisoformat(reports[0].to))
-    axes.set_xlim(_x(start), _x(end + _ONE_DAY))
+    axes.set_xlim(day_x(start), day_x(end + _ONE_DAY))
     axes.set_ylim(-0.6, rows - 0.35)
     axes.set_yticks(range(rows), [f"{r.actor_name} ({r.actor})" for r in reversed(reports)])
     axes.xaxis.axis_date()
@@ -94,16 +108,19 @@ def _figure(reports: Sequence[TimelineReport], title: str) -> Figure:
     return figure
 
 
-def _bands(axes: Axes, report: TimelineReport, y: int) -> None:
+def draw_bands(
+    axes: Axes, report: TimelineReport, y: int, colours: Mapping[str, str] = COLOURS
+) -> None:
+    """The report's bands as one row at `y`, each in its value's colour."""
     for band in report.bands:
-        first = _x(date.fromisoformat(band.start))
-        after = _x(date.fromisoformat(band.end) + _ONE_DAY)
+        first = day_x(date.fromisoformat(band.start))
+        after = day_x(date.fromisoformat(band.end) + _ONE_DAY)
         uncertain = len(band.possible) > 1
         hatch = DISPUTED_HATCH if band.disputed else UNCERTAIN_HATCH if uncertain else None
         bars = axes.broken_barh(
             [(first, after - first)],
             (y - BAND_HEIGHT / 2, BAND_HEIGHT),
-            facecolors=COLOURS.get(band.value, "white"),
+            facecolors=colours.get(band.value, "white"),
             edgecolor="none",
             hatch=hatch,
             alpha=DEFAULT_ALPHA if band.default and not uncertain else None,
@@ -111,7 +128,8 @@ def _bands(axes: Axes, report: TimelineReport, y: int) -> None:
         bars.set_gid("disputed" if band.disputed else "no-fact" if band.default else None)
 
 
-def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
+def draw_facts(axes: Axes, report: TimelineReport, y: int) -> None:
+    """A mark per fact of the report about the row at `y`: above it, statements below."""
     start, end = date.fromisoformat(report.from_), date.fromisoformat(report.to)
     # Facts that move the stance above the band, statements below: same-day marks stay apart.
     above, below = y + BAND_HEIGHT / 2 + 0.12, y - BAND_HEIGHT / 2 - 0.12
@@ -124,7 +142,7 @@ def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
         colour = "#555555" if statement else "black"
         if first < last:
             axes.plot(
-                [_x(first), _x(last + _ONE_DAY)],
+                [day_x(first), day_x(last + _ONE_DAY)],
                 [level, level],
                 color=colour,
                 linewidth=0.8,
@@ -132,7 +150,7 @@ def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
                 solid_capstyle="butt",
             )
         axes.plot(
-            [_x(last) + 0.5],
+            [day_x(last) + 0.5],
             [level],
             marker="o" if statement else "v",
             markersize=5,
@@ -142,16 +160,21 @@ def _facts(axes: Axes, report: TimelineReport, y: int) -> None:
         )
 
 
-def _x(day: date) -> float:
+def day_x(day: date) -> float:
     """A day as matplotlib's date axis places it: days since the epoch set in STYLE."""
     return float((day - EPOCH).days)
 
 
 def _legend() -> list[Patch | Line2D]:
-    handles: list[Patch | Line2D] = [
+    values: list[Patch | Line2D] = [
         Patch(facecolor=colour, label=value) for value, colour in COLOURS.items()
     ]
-    handles += [
+    return values + mark_handles()
+
+
+def mark_handles() -> list[Patch | Line2D]:
+    """The legend's entries for what is drawn over the colours: hatching, washes, facts."""
+    return [
         Patch(facecolor="white", edgecolor="#333333", hatch=UNCERTAIN_HATCH, label="uncertain"),
         Patch(
             facecolor="white",
@@ -177,4 +200,3 @@ def _legend() -> list[Patch | Line2D]:
             label="statement",
         ),
     ]
-    return handles

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 
@@ -112,8 +110,12 @@ def world_text(
     on: str,
     known_at: str | None = None,
     according_to: str | None = None,
+    where: str | None = None,
 ) -> str:
-    """Every actor's stance on one day, one row each."""
+    """Every actor's stance on one day, one row each; `where` says which the filter kept."""
+    kept = f", where {where}" if where else ""
+    if not reports and where:
+        return f"World on {on}{_as_known(known_at, according_to)}{kept}: no actor."
     if not reports:
         if known_at:
             return f"World on {on}{_as_known(known_at)}: no facts were known then."
@@ -124,36 +126,8 @@ def world_text(
         for r in reports
     ]
     seen = _as_known(known_at, according_to)
-    title = f"World on {on}{seen} ({plural(len(reports), 'actor')})"
+    title = f"World on {on}{seen}{kept} ({plural(len(reports), 'actor')})"
     return "\n".join([title, "", table(header, rows), *_notes(_answers(reports))])
-
-
-def world_csv(reports: Sequence[StanceReport]) -> str:
-    """Every actor's stance on one day as CSV (alternatives joined by ';'); the columns added
-    since the first release (each part's disputed and default) come after the others."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    parts = ["summary", *(c.value for c in Component)]
-    writer.writerow(
-        ["actor", "actor_name", "on"]
-        + [f"{p}{suffix}" for p in parts for suffix in ("", "_certainty", "_alternatives")]
-        + [f"{p}{suffix}" for p in parts for suffix in ("_disputed", "_default")]
-    )
-    for r in reports:
-        answers: list[SummaryReport | ComponentReport] = [
-            r.summary,
-            *(r.components[c.value] for c in Component),
-        ]
-        writer.writerow(
-            [r.actor, r.actor_name, r.on]
-            + [x for a in answers for x in (a.value, a.certainty.value, ";".join(a.alternatives))]
-            + [_flag(x) for a in answers for x in (a.disputed, a.default)]
-        )
-    return out.getvalue()
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def history_text(report: HistoryReport) -> str:
@@ -198,7 +172,8 @@ def history_text(report: HistoryReport) -> str:
 
 
 def timeline_text(report: TimelineReport) -> str:
-    """An actor's summary as bands of days, then the facts in the range."""
+    """An actor's summary (or one component) as bands of days, then the facts in the range
+    (for a component, those that move it)."""
     known = _as_known(report.known_at)
     title = (
         f"Timeline of {report.actor_name} ({report.actor}), {report.from_} to {report.to}{known}"
@@ -211,12 +186,13 @@ def timeline_text(report: TimelineReport) -> str:
         ]
         for band in report.bands
     ]
-    lines = [title, "", table(["FROM", "TO", "SUMMARY"], rows)]
+    lines = [title, "", table(["FROM", "TO", report.part.upper()], rows)]
     if report.facts:
         facts = [[f.date, f.component or "(statement)", f.fact_id, f.summary] for f in report.facts]
         lines += ["", table(["DATE", "COMPONENT", "FACT", "SUMMARY"], facts)]
     else:
-        lines += ["", "No facts in this range."]
+        of = "" if report.part == "summary" else f" moving {report.part}"
+        lines += ["", f"No facts{of} in this range."]
     if any(len(band.possible) > 1 for band in report.bands):
         lines += ["", BANDS_NOTE]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from stanceline.interfaces.cli.base import (
     cli,
     today,
 )
+from stanceline.interfaces.csv_text import sources_csv
 from stanceline.interfaces.disputes_text import claims_text, sources_text, totals_text
 
 
@@ -72,10 +73,20 @@ def claims(key: str, on: date | None, as_json: bool) -> None:
 @click.option("--actor", help="Only the sources of this actor's facts (code, name or alias).")
 @click.option("--totals", is_flag=True, help="Print only the line of totals.")
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
-def sources(actor: str | None, totals: bool, as_json: bool) -> None:
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print CSV for a spreadsheet: a row per source and fact citing it.",
+)
+def sources(actor: str | None, totals: bool, as_json: bool, as_csv: bool) -> None:
     """List every source the facts that count now cite, each with the facts that cite it."""
+    if as_csv and (as_json or totals):
+        raise click.UsageError("--csv goes with neither --json nor --totals")
     report = _app().sources(actor)
     if as_json:
         _echo_json(report.model_dump(mode="json"))
+    elif as_csv:
+        click.echo(sources_csv(report), nl=False)
     else:
         click.echo(totals_text(report) if totals else sources_text(report))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
+from stanceline.application.filters import WorldFilter, parse_condition
 from stanceline.application.reports import StanceReport
-from stanceline.errors import ChartFormatError
-from stanceline.interfaces import render
+from stanceline.domain.timeline import Part
+from stanceline.errors import ChartFormatError, QueryError
+from stanceline.interfaces import csv_text, render
 from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import (
     DAY,
     KNOWN_AT,
+    F,
     _according_to_option,
     _app,
     _echo_json,
@@ -54,31 +58,68 @@ def stance(
         click.echo(render.stance_text(report))
 
 
+class ConditionType(click.ParamType):  # type: ignore[type-arg]
+    """A world filter's condition, PART=VALUE: a part of the stance and one of its values."""
+
+    name = "PART=VALUE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[Part, str]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_condition(str(value))
+        except QueryError as error:
+            self.fail(error.message, param, ctx)
+
+
+def _exclusive(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+
+
+def _csv_option(func: F) -> F:
+    return click.option(
+        "--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet (docs/cli.md, CSV)."
+    )(func)
+
+
 @cli.command()
 @click.option("--on", type=DAY, help="The day to answer for, YYYY-MM-DD (default: today, UTC).")
+@click.option(
+    "--where",
+    "conditions",
+    type=ConditionType(),
+    multiple=True,
+    help="Only the actors whose PART has VALUE (summary=ambassador_level, sanctions=active); "
+    "repeat it: different parts must all hold, values of one part are alternatives.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a list of stance JSON objects.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
+@_csv_option
 @_known_at_option
 @_according_to_option
 def world(
     on: date | None,
+    conditions: tuple[tuple[Part, str], ...],
     as_json: bool,
     as_csv: bool,
     known_at: str | None,
     according_to: str | None,
 ) -> None:
     """Show every actor with any fact, as of one day, sorted by code."""
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
+    _exclusive(as_json, as_csv)
     day = on or today()
-    reports = _app().world(day, known_at, according_to)
+    where = WorldFilter.of(conditions)
+    reports = _app().world(day, known_at, according_to, where=where)
     if as_json:
         _echo_json([r.model_dump(mode="json") for r in reports])
     elif as_csv:
-        click.echo(render.world_csv(reports), nl=False)
+        click.echo(csv_text.world_csv(reports), nl=False)
     else:
-        shown = render.world_text(reports, day.isoformat(), _known_text(reports), according_to)
-        click.echo(shown)
+        known = _known_text(reports) or known_at
+        text = where.text() or None
+        click.echo(render.world_text(reports, day.isoformat(), known, according_to, text))
 
 
 def _known_text(reports: list[StanceReport]) -> str | None:
@@ -94,15 +135,24 @@ def _known_text(reports: list[StanceReport]) -> str | None:
     help="Also the facts that no longer count (retracted), marked with why and by whom.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@_csv_option
 @_known_at_option
 @_according_to_option
 def history(
-    actor: str, all_facts: bool, as_json: bool, known_at: str | None, according_to: str | None
+    actor: str,
+    all_facts: bool,
+    as_json: bool,
+    as_csv: bool,
+    known_at: str | None,
+    according_to: str | None,
 ) -> None:
     """Show every fact of ACTOR in effective-date order, with what each changed."""
+    _exclusive(as_json, as_csv)
     report = _app().history(actor, known_at, according_to, all_facts=all_facts)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
+    elif as_csv:
+        click.echo(csv_text.history_csv(report), nl=False)
     else:
         click.echo(render.history_text(report))
 
@@ -182,22 +232,36 @@ def diff(
 @click.argument("actor")
 @click.option("--from", "from_", type=DAY, help="The first day (default: the actor's first fact).")
 @click.option("--to", type=DAY, help="The last day (default: today, UTC).")
+@click.option(
+    "--part",
+    type=click.Choice([part.value for part in Part]),
+    default=Part.SUMMARY.value,
+    show_default=True,
+    help="The part drawn: the summary or one of the six components.",
+)
 @_known_at_option
 @_according_to_option
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline JSON.")
+@_csv_option
 def timeline(
     actor: str,
     from_: date | None,
     to: date | None,
+    part: str,
     known_at: str | None,
     according_to: str | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
-    """Show ACTOR's summary from one day to another, as bands of days with one answer each."""
+    """Show ACTOR's summary (or one component) from one day to another, as bands of days with
+    one answer each."""
+    _exclusive(as_json, as_csv)
     _check_range(from_, to)
-    report = _app().timeline(actor, from_, to, known_at, according_to)
+    report = _app().timeline(actor, from_, to, known_at, according_to, part=part)
     if as_json:
         _echo_json(report.model_dump(mode="json", by_alias=True))
+    elif as_csv:
+        click.echo(csv_text.timeline_csv([report]), nl=False)
     else:
         click.echo(render.timeline_text(report))
 
@@ -214,6 +278,11 @@ def _check_range(from_: date | None, to: date | None) -> None:
 @_known_at_option
 @_according_to_option
 @click.option(
+    "--parts",
+    is_flag=True,
+    help="Draw one ACTOR part by part: the summary, then each of the six components, a row each.",
+)
+@click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -225,6 +294,7 @@ def chart(
     to: date | None,
     known_at: str | None,
     according_to: str | None,
+    parts: bool,
     out: Path,
 ) -> None:
     """Draw ACTORS' timelines (default: every actor with a fact) as an SVG or PNG picture."""
@@ -236,6 +306,11 @@ def chart(
     except ChartFormatError as error:
         raise click.BadParameter(str(error), param_hint="'--out'") from None
     _check_range(from_, to)
+    if parts:
+        if len(actors) != 1:
+            raise click.UsageError("--parts draws one actor: name exactly one ACTOR")
+        _chart_parts(actors[0], from_, to, known_at, according_to, out)
+        return
     app = _app()
     reports = app.timelines(actors, from_, to, known_at, according_to)
     if not reports:
@@ -250,3 +325,30 @@ def chart(
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"{out}: {plural(len(reports), 'actor')}, {reports[0].from_} to {reports[0].to}")
+
+
+def _chart_parts(
+    actor: str,
+    from_: date | None,
+    to: date | None,
+    known_at: str | None,
+    according_to: str | None,
+    out: Path,
+) -> None:
+    """`chart --parts`: one actor's summary and components, a row each."""
+    from stanceline.interfaces.chart_parts import draw_parts
+
+    app = _app()
+    reports = app.timeline_parts(actor, from_, to, known_at, according_to)
+    first = reports[0]
+    title = (
+        f"{first.actor_name} ({first.actor}) toward the Taliban government, part by part, "
+        f"{first.from_} to {first.to}\n"
+        f"as known at {app.knowledge_label(known_at)}"
+        + (f", according to {according_to}" if according_to else "")
+    )
+    try:
+        draw_parts(reports, title, out)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(f"{out}: {first.actor} in {len(reports)} parts, {first.from_} to {first.to}")

@@ -11,8 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from stanceline.application.disputes import ClaimsReport
 from stanceline.application.sources import SourcesReport
 from stanceline.domain.facts import Rank, Text
+from stanceline.interfaces.csv_text import SOURCES_COLUMNS, sources_csv
 from stanceline.interfaces.http.auth import Writer
 from stanceline.interfaces.http.deps import INVALID, NOT_FOUND, Engine, _off_loop
+from stanceline.interfaces.http.downloads import (
+    FormatQuery,
+    csv_response,
+    csv_responses,
+    wants_csv,
+)
 from stanceline.interfaces.http.reads import DayQuery, _day
 from stanceline.interfaces.http.writes import (
     CHANGE_ERRORS,
@@ -75,7 +82,7 @@ async def claims(
 @router.get(
     "/sources",
     response_model=SourcesReport,
-    responses={**NOT_FOUND, **INVALID},
+    responses={**csv_responses(",".join(SOURCES_COLUMNS)), **NOT_FOUND, **INVALID},
     tags=["reads"],
 )
 async def sources(
@@ -89,8 +96,14 @@ async def sources(
             max_length=200,
         ),
     ] = None,
+    format_: FormatQuery = None,
 ) -> Response:
     """Every source the facts that count now cite, each with the facts that cite it
-    (`stanceline sources --json`)."""
+    (`stanceline sources --json`, or a row per source and citing fact: `sources --csv`)."""
     report = await _off_loop(request, lambda: engine.sources(actor))
-    return Response(report.model_dump_json(), media_type="application/json")
+    if wants_csv(request, format_):
+        name = f"sources-{report.actor}.csv" if report.actor else "sources.csv"
+        return csv_response(sources_csv(report), name)
+    return Response(
+        report.model_dump_json(), media_type="application/json", headers={"Vary": "Accept"}
+    )

@@ -20,6 +20,7 @@ from stanceline.errors import (
     ImportFileError,
     InvalidRangeError,
     ProblemError,
+    QueryError,
     StancelineError,
     StoreBusyError,
     UnknownActorError,
@@ -101,6 +102,8 @@ def problem_of(error: StancelineError) -> ProblemError:
     if isinstance(error, FieldError):
         name = {"corrects": "body", "retracts": "body", "reinstates": "body"}.get(error.field)
         return invalid([FieldIssue(field=name or error.field, message=error.message)])
+    if isinstance(error, QueryError):
+        return invalid([FieldIssue(field=error.field, message=error.message)])
     if isinstance(error, InvalidRangeError):
         return invalid([FieldIssue(field="from", message=str(error))])
     if isinstance(error, UnknownActorError):

@@ -19,9 +19,18 @@ from stanceline.application.reports import (
 )
 from stanceline.domain.dates import parse_day
 from stanceline.domain.knowledge import MAX_POSITION, parse_known_at
+from stanceline.domain.timeline import Part
 from stanceline.errors import FieldIssue, InvalidDateError, InvalidKnownAtError
+from stanceline.interfaces import csv_text
 from stanceline.interfaces.http.deps import INVALID, NOT_FOUND, Engine, _off_loop
+from stanceline.interfaces.http.downloads import (
+    FormatQuery,
+    csv_response,
+    csv_responses,
+    wants_csv,
+)
 from stanceline.interfaces.http.problems import _usage, invalid
+from stanceline.interfaces.http.where import WhereQuery
 from stanceline.interfaces.http.writes import FactIdPath
 from stanceline.projections.explain import Explanation
 
@@ -142,27 +151,42 @@ async def status(request: Request, engine: Engine) -> StatusReport:
     return await _off_loop(request, engine.status)
 
 
-@router.get("/world", response_model=list[StanceReport], responses=INVALID, tags=["reads"])
+@router.get(
+    "/world",
+    response_model=list[StanceReport],
+    responses={**csv_responses(",".join(csv_text.WORLD_COLUMNS)), **INVALID},
+    tags=["reads"],
+)
 async def world(
     request: Request,
+    response: Response,
     engine: Engine,
+    where: WhereQuery,
     on: DayQuery = None,
     known_at: KnownAtQuery = None,
     according_to: AccordingToQuery = None,
-) -> list[StanceReport]:
-    """Every actor with any fact, as of one day, sorted by code (`world --json`)."""
+    format_: FormatQuery = None,
+) -> Response | list[StanceReport]:
+    """Every actor with any fact, as of one day, sorted by code (`world --json`, or
+    `world --csv`); the filters keep only the actors whose parts have the values asked
+    (`world --where`)."""
     day, known = _day(on, "on"), _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.world(day, known, according_to))
+    reports = await _off_loop(request, lambda: engine.world(day, known, according_to, where=where))
+    if wants_csv(request, format_):
+        return csv_response(csv_text.world_csv(reports), f"world-{day.isoformat()}.csv")
+    response.headers["Vary"] = "Accept"
+    return reports
 
 
 @router.get(
     "/actors/{actor}/history",
     response_model=HistoryReport,
-    responses={**NOT_FOUND, **INVALID},
+    responses={**csv_responses(",".join(csv_text.HISTORY_COLUMNS)), **NOT_FOUND, **INVALID},
     tags=["reads"],
 )
 async def history(
     request: Request,
+    response: Response,
     engine: Engine,
     actor: str,
     known_at: KnownAtQuery = None,
@@ -174,22 +198,28 @@ async def history(
             description="Also the facts that no longer count (retracted), with their status.",
         ),
     ] = False,
-) -> HistoryReport:
+    format_: FormatQuery = None,
+) -> Response | HistoryReport:
     """Every fact of one actor in effective-date order, with what each changed (`history`)."""
     known = _known(known_at, "known_at")
-    return await _off_loop(
+    report = await _off_loop(
         request, lambda: engine.history(actor, known, according_to, all_facts=all_facts)
     )
+    if wants_csv(request, format_):
+        return csv_response(csv_text.history_csv(report), f"history-{report.actor}.csv")
+    response.headers["Vary"] = "Accept"
+    return report
 
 
 @router.get(
     "/actors/{actor}/timeline",
     response_model=TimelineReport,
-    responses={**NOT_FOUND, **INVALID},
+    responses={**csv_responses(",".join(csv_text.TIMELINE_COLUMNS)), **NOT_FOUND, **INVALID},
     tags=["reads"],
 )
 async def timeline(
     request: Request,
+    response: Response,
     engine: Engine,
     actor: str,
     from_: Annotated[
@@ -211,14 +241,30 @@ async def timeline(
     ] = None,
     known_at: KnownAtQuery = None,
     according_to: AccordingToQuery = None,
-) -> TimelineReport:
-    """One actor's summary from one day to another, as bands of days, and the facts there."""
+    part: Annotated[
+        Part,
+        Query(
+            description="The part drawn: summary, or one of the six components (then `facts` "
+            "holds the facts that move it).",
+        ),
+    ] = Part.SUMMARY,
+    format_: FormatQuery = None,
+) -> Response | TimelineReport:
+    """One actor's summary (or one component) from one day to another, as bands of days, and
+    the facts there."""
     start = _day(from_, "from") if from_ is not None else None
     end = _day(to, "to") if to is not None else None
     if start is not None and end is not None and end < start:
         raise _usage("to", f"to {end} is before from {start}")
     known = _known(known_at, "known_at")
-    return await _off_loop(request, lambda: engine.timeline(actor, start, end, known, according_to))
+    report = await _off_loop(
+        request, lambda: engine.timeline(actor, start, end, known, according_to, part=part)
+    )
+    if wants_csv(request, format_):
+        name = f"timeline-{report.actor}-{report.part}.csv"
+        return csv_response(csv_text.timeline_csv([report]), name)
+    response.headers["Vary"] = "Accept"
+    return report
 
 
 @router.get(
