@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +11,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.stores import STORE_PARAMS, Stores
+
+# A shell without job control starts a background command (`make test &`, a CI runner's
+# step) with SIGINT ignored, and every process it starts inherits that: the tests that end
+# `events --follow` with Ctrl-C, as a user does, would wait for ever. The suite runs as a
+# foreground command would, so its children see SIGINT as a terminal sends it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CI: bounded example counts and no per-example deadline, so runs are bounded and not flaky.
 settings.register_profile(
