@@ -182,3 +182,22 @@ class ProblemError(StancelineError, RuntimeError):
         self.errors = list(errors)
         self.suggestions = list(suggestions)
         self.headers = dict(headers or {})
+
+
+# The relay into a message broker
+
+
+class BrokerUnavailableError(StancelineError, ConnectionError):
+    """A message broker that cannot be reached, or whose connection was lost."""
+
+
+class StreamMovedError(StancelineError, RuntimeError):
+    """A stream that is not where its publisher expected: someone else wrote to it."""
+
+    def __init__(self, published: int, message: str = "the stream moved") -> None:
+        self.published = published
+        super().__init__(message)
+
+
+class RelayError(StancelineError, RuntimeError):
+    """A stream the relay cannot go on with: another store's, refused, or without its end."""

@@ -45,6 +45,10 @@ FACE_ONLY: dict[str, tuple[str, ...]] = {
     "fastapi": ("stanceline.interfaces.http",),
     "starlette": ("stanceline.interfaces.http",),
     "uvicorn": ("stanceline.interfaces.http",),
+    # Not a face, but the same rule: one adapter holds the NATS client (the relay's broker).
+    "nats": ("stanceline.adapters.jetstream",),
+    "prometheus_client": ("stanceline.interfaces.http",),
+    "fastapi_offline": ("stanceline.interfaces.http",),
     "matplotlib": (
         "stanceline.interfaces.chart",
         "stanceline.interfaces.chart_parts",

@@ -25,6 +25,7 @@ from stanceline.application.disputes import Disputes
 from stanceline.application.feeds import Feeds
 from stanceline.application.loading import NumberedFact, Progress
 from stanceline.application.readside import ReadSide
+from stanceline.application.relay import Backoff, Relay, Say
 from stanceline.application.reports import LoadResult
 from stanceline.application.sources import Sources
 from stanceline.application.timelines import Timelines
@@ -48,7 +49,8 @@ class Stanceline:
     status (answers.py); timeline, timelines, timeline_parts (timelines.py); sources
     (sources.py).
     Auditors: fact, claims, diff_dates, diff_knowledge (audits.py, disputes.py).
-    Services: read_events, subscribe, stance_changes, subscribe_changes (feeds.py).
+    Services: read_events, subscribe, stance_changes, subscribe_changes (feeds.py); relay
+    (relay.py).
     Close it when done.
     """
 
@@ -121,6 +123,22 @@ class Stanceline:
         """Record validated facts and changes in one transaction; what is stored is skipped."""
         with collector_paused():
             return self.commands.record_facts(facts, by=by, origin=origin)
+
+    def relay(
+        self,
+        url: str,
+        *,
+        stream: str,
+        prefix: str,
+        say: Say,
+        backoff: Backoff | None = None,
+    ) -> Relay:
+        """A relay of this store's events into NATS JetStream at `url` (close it when done)."""
+        # Imported here: only a relay pays for loading the NATS client.
+        from stanceline.adapters.jetstream import JetStream
+
+        broker = JetStream(url, stream, prefix)
+        return Relay(self.feeds, broker, self.source, say=say, backoff=backoff)
 
     def save(self, *events: NewFact | DomainEvent) -> dict[int, NewFact | DomainEvent]:
         """Store events as they are, in one transaction, without projecting them (for tools)."""

@@ -102,6 +102,19 @@ class Feeds:
 
         return Subscription(fetch, after, poll or self.log.poll_interval, wakeup=self.log.wakeup)
 
+    def subscribe_pages(
+        self, after: int = 0, limit: int = 500, poll: float | None = None
+    ) -> Subscription[list[tuple[int, dict[str, Any]]]]:
+        """Every stored event after `after`, a page of up to `limit` at a time (for relays).
+
+        Each item is (its last position, the page); the catch-up, then live pages."""
+
+        def fetch(at: int, _batch: int) -> list[tuple[int, list[tuple[int, dict[str, Any]]]]]:
+            page = self._scan(at, limit, None, None)[0]
+            return [(page[-1][0], page)] if page else []
+
+        return Subscription(fetch, after, poll or self.log.poll_interval, wakeup=self.log.wakeup)
+
     def stance_changes(self, after: int = 0, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
         """For each stored event after `after`: which answers it changed, over which days."""
         position = self.read.catch_up()

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the one `cli` group.
-from stanceline.interfaces.cli import admin, audit, claims, facts, maps, queries, stream  # noqa: F401
+from stanceline.interfaces.cli import (  # noqa: F401
+    admin,
+    audit,
+    claims,
+    facts,
+    maps,
+    queries,
+    relay,
+    stream,
+)
 from stanceline.interfaces.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from stanceline.application import Stanceline, json_input
 from stanceline.config import STORE_ENV, store_url
@@ -15,6 +16,10 @@ from stanceline.domain.facts import FactKind
 from stanceline.domain.knowledge import MAX_POSITION
 from stanceline.interfaces.cli.base import ACTORS_ENV, _app, _Lazy, cli
 from stanceline.stream.subscription import Subscription
+
+# What the workers of `serve --workers` read (interfaces/http/app.py: app_from_env).
+READY_LAG_ENV = "STANCELINE_READY_LAG"
+DEFAULT_READY_LAG = 1000  # the same as create_app's
 
 
 @cli.command()
@@ -73,15 +78,47 @@ def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> No
         return
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+class _ServeCommand(click.Command):
+    """A bad value from the environment is one line naming the variable, exit 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as error:
+            param = error.param
+            if (
+                param is not None
+                and param.name is not None
+                and isinstance(param.envvar, str)
+                and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT
+            ):
+                raise click.ClickException(f"${param.envvar}: {error.message}") from None
+            raise
+
+
+@cli.command(cls=_ServeCommand)
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+    "--host",
+    default="127.0.0.1",
+    envvar="STANCELINE_HOST",
+    show_default=True,
+    show_envvar=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    envvar="STANCELINE_PORT",
+    show_default=True,
+    show_envvar=True,
+    help="Port.",
 )
 @click.option(
     "--token-file",
     type=click.Path(exists=True, dir_okay=False),
     envvar="STANCELINE_TOKEN_FILE",
+    show_envvar=True,
     help="Writers' tokens, one `name token` pair a line (default: $STANCELINE_TOKEN_FILE, "
     "else $STANCELINE_API_TOKEN, recorded as writer 'api'; with neither, writes answer 403).",
 )
@@ -89,36 +126,64 @@ def _follow(subscription: Subscription[dict[str, Any]], limit: int | None) -> No
     "--workers",
     type=click.IntRange(min=1, max=64),
     default=1,
+    envvar="STANCELINE_WORKERS",
     show_default=True,
+    show_envvar=True,
     help="Worker processes sharing the port, each with its own connections; "
     "PostgreSQL is the store meant for more than one.",
 )
-def serve(host: str, port: int, token_file: str | None, workers: int) -> None:
-    """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs)."""
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="STANCELINE_LOG_FORMAT",
+    show_default=True,
+    show_envvar=True,
+    help="Access and error logs as uvicorn's text lines, or one JSON object a line "
+    "(with the request id).",
+)
+@click.option(
+    "--ready-lag",
+    type=click.IntRange(min=0),
+    default=DEFAULT_READY_LAG,
+    envvar=READY_LAG_ENV,
+    show_default=True,
+    show_envvar=True,
+    help="/readyz answers 503 when the read model is more than this many positions behind the log.",
+)
+def serve(
+    host: str, port: int, token_file: str | None, workers: int, log_format: str, ready_lag: int
+) -> None:
+    """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs;
+    /healthz, /readyz and /metrics for the platform)."""
     # Imported here so that the other commands do not pay for loading FastAPI and uvicorn.
     from stanceline.interfaces import http
 
     lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
     tokens = http.load_tokens(token_file) if token_file else None
     if workers == 1:
-        api = http.create_app(lazy.store, actors_file=lazy.actors_file, tokens=tokens)
-        _say_writers(http.writers(api))
-        http.run(api, host=host, port=port)
+        api = http.create_app(
+            lazy.store, actors_file=lazy.actors_file, tokens=tokens, ready_lag=ready_lag
+        )
+        _say_writers(http.writers(api), log_format)
+        http.run(api, host=host, port=port, log_format=log_format)
         return
     # Open the store here once: a bad store or catalogue is one line now, not a crash in
     # every worker; and the tables exist before the workers race to use them.
     Stanceline(lazy.store, ActorCatalogue.with_extension(lazy.actors_file)).close()
-    _say_writers(sorted(tokens if tokens is not None else http.env_tokens(os.environ)))
+    _say_writers(sorted(tokens if tokens is not None else http.env_tokens(os.environ)), log_format)
     # The workers are new processes: they read their settings from the environment.
     os.environ[STORE_ENV] = store_url(lazy.store)
     if lazy.actors_file:
         os.environ[ACTORS_ENV] = str(Path(lazy.actors_file).resolve())
     if token_file:
         os.environ[http.TOKEN_FILE_ENV] = str(Path(token_file).resolve())
-    http.run_workers(workers, host=host, port=port)
+    os.environ[READY_LAG_ENV] = str(ready_lag)
+    http.run_workers(workers, host=host, port=port, log_format=log_format)
 
 
-def _say_writers(writers: list[str]) -> None:
-    click.echo(
-        f"writers: {', '.join(writers)}" if writers else "writes disabled: no token", err=True
-    )
+def _say_writers(writers: list[str], log_format: str) -> None:
+    from stanceline.interfaces.http.logs import json_line
+
+    line = f"writers: {', '.join(writers)}" if writers else "writes disabled: no token"
+    click.echo(json_line(line) if log_format == "json" else line, err=True)

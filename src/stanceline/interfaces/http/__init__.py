@@ -9,6 +9,8 @@ details; reads answer the same JSON as the CLI's --json, from the same models.
 
 from stanceline.errors import ProblemError, TokenFileError
 from stanceline.interfaces.http.app import (
+    DEFAULT_READY_LAG,
+    READY_LAG_ENV,
     TOKEN_FILE_ENV,
     app_from_env,
     create_app,
@@ -23,6 +25,8 @@ from stanceline.interfaces.http.deps import Settings
 from stanceline.interfaces.http.problems import FieldProblem, Problem, problem_of
 
 __all__ = [
+    "DEFAULT_READY_LAG",
+    "READY_LAG_ENV",
     "TOKEN_FILE_ENV",
     "FieldProblem",
     "Problem",

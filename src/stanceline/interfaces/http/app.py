@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -27,10 +29,13 @@ from stanceline.config import STORE_ENV
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import FactInput
 from stanceline.errors import ProblemError, StancelineError
-from stanceline.interfaces.http import claims, feed, page, reads, writes
+from stanceline.interfaces.http import claims, docs, feed, page, probes, reads, writes
 from stanceline.interfaces.http.auth import BodyLimit, env_tokens, load_tokens
 from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import Settings
+from stanceline.interfaces.http.logs import log_config
+from stanceline.interfaces.http.metrics import MULTIPROC_ENV, Metrics
+from stanceline.interfaces.http.observe import Observe
 from stanceline.interfaces.http.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
@@ -50,6 +55,8 @@ STORE_THREADS = 8  # below the SQLite connection pool (5 + 10 overflow)
 # What `serve --workers` passes to its workers, besides $STANCELINE_STORE and $STANCELINE_ACTORS.
 TOKEN_FILE_ENV = "STANCELINE_TOKEN_FILE"
 ACTORS_ENV = "STANCELINE_ACTORS"
+READY_LAG_ENV = "STANCELINE_READY_LAG"
+DEFAULT_READY_LAG = 1000
 APP_FACTORY = "stanceline.interfaces.http:app_from_env"
 
 Handler = Callable[[int, FrameType | None], Any]  # a signal handler
@@ -71,7 +78,8 @@ def _openapi(api: FastAPI) -> Callable[[], dict[str, Any]]:
                 tags=api.openapi_tags,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (Problem, FactInput, Correction, Reason):
+            # Ranking too: its route names it in openapi_extra, which FastAPI does not collect.
+            for model in (Problem, FactInput, Correction, Reason, claims.Ranking):
                 found = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(found.pop("$defs", {}))
                 components[model.__name__] = found
@@ -105,16 +113,21 @@ def create_app(
     heartbeat: float = HEARTBEAT_SECONDS,
     poll: float | None = None,
     environ: Mapping[str, str] | None = None,
+    ready_lag: int = DEFAULT_READY_LAG,
 ) -> FastAPI:
     """The API over one store; `tokens` (name -> token) default to $STANCELINE_API_TOKEN.
 
     `poll`: how long an idle event stream waits when nothing wakes it (default: the store's
     poll interval, 0.1 s on SQLite, 2 s on PostgreSQL, where NOTIFY wakes streams at once).
+    `ready_lag`: how many positions the read model may be behind the log for /readyz.
     """
     if tokens is None:
         tokens = env_tokens(os.environ if environ is None else environ)
     engine = Stanceline(store, catalogue or ActorCatalogue.with_extension(actors_file))
-    settings = Settings(dict(tokens), max_body_size, heartbeat, poll or engine.poll_interval)
+    settings = Settings(
+        dict(tokens), max_body_size, heartbeat, poll or engine.poll_interval, ready_lag
+    )
+    metrics = Metrics(engine.view.behind)
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
@@ -127,6 +140,7 @@ def create_app(
             bell: LoopBell | None = getattr(api.state, "bell", None)
             if bell is not None:
                 bell.close()
+            metrics.close()
             engine.close()
 
     api = FastAPI(
@@ -136,10 +150,14 @@ def create_app(
         "day: stances, histories, explanations and diffs; the event log as CloudEvents "
         "(pages and Server-Sent Events); writes with a bearer token.",
         lifespan=lifespan,
+        # Served from the package's files (docs.py), not FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
     )
     api.state.stanceline = engine
     api.state.settings = settings
     api.state.limiter = anyio.CapacityLimiter(STORE_THREADS)
+    api.state.metrics = metrics
     api.add_middleware(BodyLimit, limit=max_body_size)
     api.add_exception_handler(ProblemError, _on_problem)
     api.add_exception_handler(StancelineError, _on_stanceline_error)
@@ -153,8 +171,21 @@ def create_app(
     api.include_router(writes.router)
     api.include_router(claims.router)
     api.include_router(page.router)
+    api.include_router(docs.router)
+    api.include_router(probes.router)
     api.openapi = _openapi(api)  # type: ignore[method-assign]
+    _observe_outermost(api, metrics)
     return api
+
+
+def _observe_outermost(api: FastAPI, metrics: Metrics) -> None:
+    """Put Observe outside Starlette's error middleware, so it sees the 500s it answers."""
+    build = api.build_middleware_stack
+
+    def built() -> Any:
+        return Observe(build(), metrics, api.router.routes)
+
+    api.build_middleware_stack = built  # type: ignore[method-assign]
 
 
 def stanceline_of(api: FastAPI) -> Stanceline:
@@ -217,14 +248,15 @@ def _nothing() -> None:
 def app_from_env() -> FastAPI:
     """The API as each `serve --workers` process makes it: configured by the environment.
 
-    $STANCELINE_STORE, $STANCELINE_ACTORS, and the writers' tokens from the file named by
-    $STANCELINE_TOKEN_FILE, else $STANCELINE_API_TOKEN.
+    $STANCELINE_STORE, $STANCELINE_ACTORS, $STANCELINE_READY_LAG, and the writers' tokens
+    from the file named by $STANCELINE_TOKEN_FILE, else $STANCELINE_API_TOKEN.
     """
     token_file = os.environ.get(TOKEN_FILE_ENV)
     api = create_app(
         os.environ.get(STORE_ENV),
         actors_file=os.environ.get(ACTORS_ENV) or None,
         tokens=load_tokens(token_file) if token_file else None,
+        ready_lag=int(os.environ.get(READY_LAG_ENV) or DEFAULT_READY_LAG),
     )
     _settle_heap()
     return api
@@ -242,9 +274,16 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
-def run(api: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run(api: FastAPI, host: str = "127.0.0.1", port: int = 8000, log_format: str = "text") -> None:
     """Serve `api` with uvicorn until Ctrl-C (returns) or SIGTERM (re-raised after shutdown)."""
-    config = uvicorn.Config(api, host=host, port=port, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        api,
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=5,
+        log_config=log_config(log_format),
+        access_log=False,  # the access lines are Observe's, with the request id
+    )
     _settle_heap()
     try:
         uvicorn.Server(config).run()
@@ -253,17 +292,28 @@ def run(api: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
         return
 
 
-def run_workers(workers: int, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run_workers(
+    workers: int, host: str = "127.0.0.1", port: int = 8000, log_format: str = "text"
+) -> None:
     """Serve with `workers` processes on one port, each making its app with app_from_env.
 
     uvicorn's supervisor binds the port, starts the workers, restarts one that dies, and
-    stops them all on Ctrl-C or SIGTERM.
+    stops them all on Ctrl-C or SIGTERM. The workers share one new, empty folder for their
+    metrics (prometheus-client's multiprocess mode), removed when the server stops.
     """
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_graceful_shutdown=5,
-    )
+    folder = tempfile.mkdtemp(prefix="stanceline-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_graceful_shutdown=5,
+            log_config=log_config(log_format),
+            access_log=False,
+        )
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -30,6 +30,7 @@ class Settings:
     max_body_size: int
     heartbeat: float
     poll: float
+    ready_lag: int = 1000  # /readyz: how many positions the read model may be behind the log
     closing: threading.Event = field(default_factory=threading.Event)
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import anyio
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -26,6 +26,7 @@ from stanceline.interfaces.http.deps import (
     _off_loop,
     _settings,
 )
+from stanceline.interfaces.http.metrics import Metrics
 from stanceline.interfaces.http.problems import _json
 
 STREAM_BATCH = 500
@@ -119,6 +120,18 @@ async def _follow(
 ) -> AsyncIterator[bytes]:
     """Read the log from the last position read, then wait for a wake-up (NOTIFY, or a write
     in this process) or the poll interval; ends on close or shutdown."""
+    subscribers = cast(Metrics, request.app.state.metrics).subscribers
+    subscribers.inc()
+    try:
+        async for frame in _frames(request, engine, after, wanted):
+            yield frame
+    finally:
+        subscribers.dec()
+
+
+async def _frames(
+    request: Request, engine: Stanceline, after: int, wanted: _Filter
+) -> AsyncIterator[bytes]:
     settings = _settings(request)
     bell = _bell(request, engine)
     position, quiet_since, failures = after, time.monotonic(), 0

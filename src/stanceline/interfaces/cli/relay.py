@@ -1,0 +1,119 @@
+"""The relay command: the record's events into a NATS JetStream stream, exactly once, in order."""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import click
+
+from stanceline.application.relay import Backoff, Relay, check_nats_url
+from stanceline.interfaces.cli.base import _app, cli
+
+DEFAULT_STREAM = "STANCELINE"
+DEFAULT_PREFIX = "stanceline.events"
+# JetStream's stream names: no whitespace, dots, wildcards or path separators.
+_STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+class NatsUrl(click.ParamType):  # type: ignore[type-arg]
+    """A NATS server's address: nats://HOST:PORT."""
+
+    name = "nats://HOST:PORT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if (why := check_nats_url(text)) is not None:
+            self.fail(why, param, ctx)
+        return text
+
+
+class Pattern(click.ParamType):  # type: ignore[type-arg]
+    """Text that must match a pattern (a stream name, a subject prefix)."""
+
+    def __init__(self, name: str, pattern: re.Pattern[str], rule: str) -> None:
+        self.name = name
+        self.pattern = pattern
+        self.rule = rule
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if not self.pattern.fullmatch(text):
+            self.fail(f"{text!r} is not {self.rule}", param, ctx)
+        return text
+
+
+@cli.command()
+@click.option(
+    "--to",
+    "url",
+    required=True,
+    type=NatsUrl(),
+    envvar="STANCELINE_RELAY_TO",
+    help="The NATS server (with JetStream): nats://HOST:PORT (default: $STANCELINE_RELAY_TO).",
+)
+@click.option(
+    "--stream",
+    default=DEFAULT_STREAM,
+    show_default=True,
+    envvar="STANCELINE_RELAY_STREAM",
+    type=Pattern("NAME", _STREAM_NAME, "a stream name (1-64 of A-Z, a-z, 0-9, _ and -)"),
+    help="The JetStream stream, created when missing (or $STANCELINE_RELAY_STREAM).",
+)
+@click.option(
+    "--subject",
+    "prefix",
+    default=DEFAULT_PREFIX,
+    show_default=True,
+    envvar="STANCELINE_RELAY_SUBJECT",
+    type=Pattern("PREFIX", _SUBJECT, "a subject prefix (dot-separated A-Z, a-z, 0-9, _, -)"),
+    help="Subject prefix: each event goes on PREFIX.<actor code>, the stream takes PREFIX.> "
+    "(or $STANCELINE_RELAY_SUBJECT).",
+)
+@click.option("--once", is_flag=True, help="Relay the events stored now, then exit.")
+@click.option(
+    "--give-up",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Fail when NATS has not answered for this long (default: keep retrying).",
+)
+def relay(url: str, stream: str, prefix: str, once: bool, give_up: float | None) -> None:
+    """Publish every stored event into a NATS JetStream stream, in log order, exactly once.
+
+    Each message is the event's CloudEvent in binary mode (ce-* headers, the fact's JSON as
+    the payload). The stream's last message says where to resume, so a restart goes on
+    exactly where the relay stopped. Without --once it follows new events until interrupted.
+    """
+    worker = _app().relay(
+        url,
+        stream=stream,
+        prefix=prefix,
+        say=lambda line: click.echo(line, err=True),
+        backoff=Backoff(give_up=give_up),
+    )
+    try:
+        with _stopped_by_signals(worker):
+            report = worker.run(follow=not once)
+    finally:
+        worker.close()
+    click.echo(report.summary())
+
+
+@contextmanager
+def _stopped_by_signals(worker: Relay) -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM end the relay after the page it is publishing."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        worker.stop()
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
