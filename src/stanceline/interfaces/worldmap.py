@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -27,14 +26,13 @@ from stanceline.interfaces.chart import (
     COLOURS,
     DISPUTED_HATCH,
     DPI,
-    STYLE,
     UNCERTAIN_HATCH,
     WIDTH_INCHES,
-    check_format,
+    save,
 )
 from stanceline.interfaces.shapes import Shape, WorldShapes, world_shapes
 
-__all__ = ["Drawn", "check_format", "draw"]
+__all__ = ["Drawn", "draw"]
 
 # No fact recorded: drawn apart from no_relations (grey), which is a finding.
 NO_FACT, NO_FACT_EDGE = "#f0f0f0", "#c4c4c4"
@@ -61,16 +59,11 @@ class _Look:
 
 def draw(reports: Sequence[StanceReport], title: str, path: Path) -> Drawn:
     """Draw the world answer `reports` on the map and save it to `path` (.svg or .png)."""
-    fmt = check_format(path)
     world = world_shapes()
     codes = world.codes()
     by_code = {r.actor: r for r in reports}
     off_map = [r for r in reports if r.actor not in codes]
-    with mpl.rc_context(STYLE):
-        figure = _figure(world, by_code, off_map, title)
-        # The date would change the file on every run; nothing else in the metadata does.
-        metadata = {"Date": None} if fmt == "svg" else None
-        figure.savefig(path, format=fmt, dpi=DPI, metadata=metadata)
+    save(lambda: _figure(world, by_code, off_map, title), path)
     coloured = sum(s.code in by_code and _has_fact(by_code[s.code]) for s in world.shapes if s.code)
     return Drawn(coloured=coloured, off_map=len(off_map))
 

@@ -11,7 +11,7 @@ import click
 from stanceline.application.filters import WorldFilter, parse_condition
 from stanceline.application.reports import StanceReport
 from stanceline.domain.timeline import Part
-from stanceline.errors import ChartFormatError, QueryError
+from stanceline.errors import QueryError
 from stanceline.interfaces import csv_text, render
 from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import (
@@ -25,6 +25,7 @@ from stanceline.interfaces.cli.base import (
     cli,
     today,
 )
+from stanceline.interfaces.cli.pictures import _check_out, _known_line, _out_option, _writing
 
 
 @cli.command()
@@ -282,12 +283,7 @@ def _check_range(from_: date | None, to: date | None) -> None:
     is_flag=True,
     help="Draw one ACTOR part by part: the summary, then each of the six components, a row each.",
 )
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The file to write: FILE.svg or FILE.png.",
-)
+@_out_option
 def chart(
     actors: tuple[str, ...],
     from_: date | None,
@@ -298,32 +294,26 @@ def chart(
     out: Path,
 ) -> None:
     """Draw ACTORS' timelines (default: every actor with a fact) as an SVG or PNG picture."""
-    # Imported here: matplotlib costs every other command nothing.
-    from stanceline.interfaces.chart import check_format, draw
-
-    try:
-        check_format(out)
-    except ChartFormatError as error:
-        raise click.BadParameter(str(error), param_hint="'--out'") from None
+    _check_out(out)
     _check_range(from_, to)
     if parts:
         if len(actors) != 1:
             raise click.UsageError("--parts draws one actor: name exactly one ACTOR")
         _chart_parts(actors[0], from_, to, known_at, according_to, out)
         return
+    # Imported here: matplotlib costs every other command nothing.
+    from stanceline.interfaces.chart import draw
+
     app = _app()
     reports = app.timelines(actors, from_, to, known_at, according_to)
     if not reports:
         raise click.ClickException("no facts recorded (as known then): nothing to draw")
     title = (
         f"Stance toward the Taliban government, {reports[0].from_} to {reports[0].to}\n"
-        f"as known at {app.knowledge_label(known_at)}"
-        + (f", according to {according_to}" if according_to else "")
+        + _known_line(app, known_at, according_to)
     )
-    try:
+    with _writing(out):
         draw(reports, title, out)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"{out}: {plural(len(reports), 'actor')}, {reports[0].from_} to {reports[0].to}")
 
 
@@ -343,12 +333,8 @@ def _chart_parts(
     first = reports[0]
     title = (
         f"{first.actor_name} ({first.actor}) toward the Taliban government, part by part, "
-        f"{first.from_} to {first.to}\n"
-        f"as known at {app.knowledge_label(known_at)}"
-        + (f", according to {according_to}" if according_to else "")
+        f"{first.from_} to {first.to}\n" + _known_line(app, known_at, according_to)
     )
-    try:
+    with _writing(out):
         draw_parts(reports, title, out)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"{out}: {first.actor} in {len(reports)} parts, {first.from_} to {first.to}")

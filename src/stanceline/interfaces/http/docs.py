@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
 from stanceline.errors import ProblemError
+from stanceline.interfaces.http.page import HEADERS
 
 ASSETS = files("fastapi_offline") / "static"
 ASSET_TYPES = {
@@ -82,12 +83,8 @@ def _sha256(script: bytes) -> str:
 
 
 def _headers(policy: str) -> dict[str, str]:
-    return {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-cache",
-    }
+    """The page's headers (page.HEADERS), with this page's own policy."""
+    return {**HEADERS, "Content-Security-Policy": policy}
 
 
 @router.get("/docs")

@@ -17,6 +17,7 @@ from importlib.resources import files
 from fastapi import APIRouter, Response
 
 from stanceline.domain.actors import ActorCatalogue
+from stanceline.domain.stance import Summary
 from stanceline.errors import ProblemError
 from stanceline.interfaces.shapes import world_shapes
 
@@ -42,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 
 MAP_PLACE = "<!-- the world map -->"
 NO_FACT = "#f2f2f2"  # the fill of a state with no fact recorded (app.js: NO_FACT)
-SUMMARIES = ("recognized", "ambassador_level", "charge_level", "designated", "no_relations")
+SUMMARIES = tuple(summary.value for summary in Summary)
 
 
 @cache
