@@ -10,7 +10,7 @@ BENCH_SIZES ?= 10000,100000,1000000
 WEB_TOOLS := tools/map
 AXE := $(WEB_TOOLS)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint clean bench bench-profile map-data
+.PHONY: run test lint clean bench bench-layout bench-profile map-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ lint: $(TEST_STAMP)
 bench: $(RUN_STAMP)
 	@command -v wrk >/dev/null || $(MAKE) --no-print-directory wrk
 	BENCH_SIZES=$(BENCH_SIZES) BENCH_COMMAND="make bench BENCH_SIZES=$(BENCH_SIZES)" $(BIN)/python -m bench
+
+## bench-layout: the replica layout measured on this machine (primary, projector, relay, a
+##               read-only server on the standby of tools/standby.sh): memory, connections,
+##               requests, visibility lag; prints a table (docs/deploy.md has a run)
+bench-layout: $(TEST_STAMP)
+	$(BIN)/python -m bench.layout
 
 ## bench-profile: profile the load path and the stance query at 100k facts (pyinstrument)
 bench-profile: $(RUN_STAMP)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from stanceline.adapters.sqlite_store import SQLiteKind
+
 Results = dict[str, Any]  # one size's results, by step
 Getter = Callable[[Results, Results], float | None]  # (this size, the smallest size)
 
@@ -49,14 +51,48 @@ def _growth(path: tuple[str, ...]) -> Getter:
     return get
 
 
-def _rss(step: str, label: str) -> Row:
+def _rss(step: str, label: str, *inner: str) -> Row:
     return Row(
         f"peak RSS: {label}",
-        _at(step, "peak_rss_mb"),
+        _at(step, *inner, "peak_rss_mb"),
         "MB",
         "<= 500 MB at 1M",
         lambda v: v <= 500,
     )
+
+
+# A relay follows SQLite by polling (writes of other processes wake nothing), so its lag's
+# floor is the store's poll interval (Stanceline(url).poll_interval) and 50 ms more.
+SQLITE_POLL_MS = SQLiteKind.poll_interval * 1000
+SQLITE_RELAY_LAG_MS = SQLITE_POLL_MS + 50
+RELAY_RATE = 10_000
+PG_RELAY_LAG_MS = 100
+
+
+def _relay(
+    key: str, catchup: str, store: str, lag_target: str, lag_holds: Callable[[float], bool]
+) -> list[Row]:
+    """The relay's catch-up and live lag on one store, beside a subscriber's."""
+    return [
+        Row(
+            f"relay catch-up into JetStream, {store}",
+            _at(key, "rate"),
+            "/s",
+            f">= {RELAY_RATE:,}/s",
+            lambda v: v >= RELAY_RATE,
+        ),
+        Row(
+            f"relay catch-up / subscriber catch-up, {store}",
+            _ratio(_at(key, "rate"), _at(catchup, "rate")),
+            "x",
+        ),
+        Row(f"relay live lag p50, {store}", _at(key, "lag_p50_ms"), "ms"),
+        Row(f"relay live lag p99, {store}", _at(key, "lag_p99_ms"), "ms", lag_target, lag_holds),
+        Row(f"beside it: subscriber lag p50, {store}", _at(key, "subscriber_lag_p50_ms"), "ms"),
+        Row(f"beside it: subscriber lag p99, {store}", _at(key, "subscriber_lag_p99_ms"), "ms"),
+        Row(f"beside it: SSE lag p50, {store}", _at(key, "sse_lag_p50_ms"), "ms"),
+        Row(f"beside it: SSE lag p99, {store}", _at(key, "sse_lag_p99_ms"), "ms"),
+    ]
 
 
 ROWS = [
@@ -133,6 +169,20 @@ ROWS = [
     ),
     Row("live lag p50, PostgreSQL", _at("pg_lag", "p50_ms"), "ms"),
     Row("live lag p99, PostgreSQL", _at("pg_lag", "p99_ms"), "ms", "<= 50 ms", lambda v: v <= 50),
+    *_relay(
+        "relay",
+        "catchup",
+        "SQLite",
+        f"<= {SQLITE_RELAY_LAG_MS:.0f} ms (poll + 50)",
+        lambda v: v <= SQLITE_RELAY_LAG_MS,
+    ),
+    *_relay(
+        "pg_relay",
+        "pg_catchup",
+        "PostgreSQL",
+        f"< {PG_RELAY_LAG_MS} ms",
+        lambda v: v < PG_RELAY_LAG_MS,
+    ),
     Row(
         "HTTP stance, 16 clients",
         _at("http", "requests_per_s"),
@@ -156,6 +206,10 @@ ROWS = [
     _rss("pg_load", "PostgreSQL load"),
     _rss("pg_catchup", "PostgreSQL catch-up"),
     _rss("pg_lag", "PostgreSQL live lag"),
+    _rss("relay", "relay catch-up", "catchup"),
+    _rss("relay", "relay (following)", "live", "relay"),
+    _rss("pg_relay", "PostgreSQL relay catch-up", "catchup"),
+    _rss("pg_relay", "PostgreSQL relay (following)", "live", "relay"),
 ]
 
 

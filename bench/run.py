@@ -3,8 +3,10 @@
 Sizes come from $BENCH_SIZES ("10000,100000,1000000" by default). For each size
 the record is generated (or read from bench/.data), loaded into a fresh SQLite
 store, and measured; HTTP is measured on the largest store, PostgreSQL with the
-smallest record in a fresh schema that is dropped afterwards. The table is
-printed, and written to bench/results.json and docs/performance.md.
+smallest record in a fresh schema that is dropped afterwards. The relay into
+NATS JetStream is measured on each SQLite store of up to RELAY["largest"] events
+and on PostgreSQL, each into a stream of its own that is deleted afterwards. The table
+is printed, and written to bench/results.json and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import generate, report
-from bench.measure import RESULT_PREFIX
+from bench import generate, relay, report
+from bench.measure import RESULT_PREFIX, vm_hwm_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = generate.DATA / "run"
@@ -37,6 +39,7 @@ DEFAULT_SIZES = "10000,100000,1000000"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 QUERY_SEED = "queries-v1"  # the same questions at every size
 LIVE_PREFIX = "live-"
+RELAYED_PREFIX = "relayed-"  # the facts the relay's live step writes
 BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
 
 # How long each kind of sampling may go on (seconds), and the fewest samples.
@@ -47,6 +50,10 @@ CATCH_UP = {"limit": 200_000, "budget": 15}
 LAG = {"count": 200, "interval": 0.05, "timeout": 60}
 # The claims row: 5% of happenings told by two or three sources, at sizes up to `largest`.
 CLAIMS = {"share": 0.05, "largest": 100_000}
+# The relay row: the whole store into a fresh stream, at sizes up to `largest` (relaying runs
+# at about 12,000 events/s: a million would take a minute and a gigabyte of NATS' disk).
+RELAY = {"largest": 100_000}
+RUN_TAG = uuid.uuid4().hex[:8]  # this run's streams and subjects
 WRK = {"threads": 2, "connections": 16, "warm_up": 3, "seconds": 10}
 # `serve --workers`: one unless $BENCH_HTTP_WORKERS says otherwise (see docs/performance.md).
 HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS") or 1)
@@ -61,12 +68,13 @@ def main() -> None:
     commit = _commit()
     by_size: dict[int, dict[str, Any]] = {}
     seconds: dict[int, float] = {}
+    nats = _nats(notes)
     for size in sizes:
         begin = time.perf_counter()
-        by_size[size] = _size(size, size == sizes[-1], notes)
+        by_size[size] = _size(size, size == sizes[-1], notes, nats)
         seconds[size] = round(time.perf_counter() - begin, 1)
         _log(f"size {report.size_name(size)} done in {seconds[size]} s")
-    by_size[sizes[0]].update(_postgres(generate.record(sizes[0]), notes))
+    by_size[sizes[0]].update(_postgres(generate.record(sizes[0]), notes, nats))
     table = report.table(sizes, by_size)
     total = round(time.perf_counter() - started, 1)
     run = {
@@ -97,7 +105,7 @@ def main() -> None:
         sys.exit(1)
 
 
-def _size(size: int, largest: bool, notes: list[str]) -> dict[str, Any]:
+def _size(size: int, largest: bool, notes: list[str], nats: str | None) -> dict[str, Any]:
     """Every SQLite step for one size."""
     name = report.size_name(size)
     _log(f"size {name}: generating (or reading the cache)")
@@ -128,6 +136,8 @@ def _size(size: int, largest: bool, notes: list[str]) -> dict[str, Any]:
     found["known_at"] = _step("known_at", {**queries, **STANCE}, notes, name)
     found["world"] = _step("world", {**queries, **WORLD}, notes, name)
     found["catchup"] = _step("catchup", {"store": url, **CATCH_UP}, notes, name)
+    if nats is not None and size <= RELAY["largest"]:
+        found["relay"] = _relay(url, nats, f"sqlite{size}", record.actors, notes, name)
     if largest:
         found["http"] = _http(url, record.actors, notes)
     lag = {"store": url, "actors": record.actors, "prefix": LIVE_PREFIX, **LAG}
@@ -238,8 +248,8 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
         log.close()
 
 
-def _postgres(record: generate.Record, notes: list[str]) -> dict[str, Any]:
-    """Load, catch-up and live lag on PostgreSQL, in a fresh schema dropped afterwards."""
+def _postgres(record: generate.Record, notes: list[str], nats: str | None) -> dict[str, Any]:
+    """Load, catch-up, relay and live lag on PostgreSQL, in a fresh schema dropped afterwards."""
     import psycopg
 
     try:
@@ -257,12 +267,75 @@ def _postgres(record: generate.Record, notes: list[str]) -> dict[str, Any]:
             files = [str(f) for f in record.files]
             found = {"pg_load": _step("load", {"store": url, "files": files}, notes, name)}
             found["pg_catchup"] = _step("catchup", {"store": url, **CATCH_UP}, notes, name)
+            if nats is not None:
+                found["pg_relay"] = _relay(url, nats, "pg", record.actors, notes, name)
             lag = {"store": url, "actors": record.actors, "prefix": LIVE_PREFIX, **LAG}
             found["pg_lag"] = _step("lag", lag, notes, name)
             found["pg_server"] = {"version": admin.info.server_version}
             return found
         finally:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _nats(notes: list[str]) -> str | None:
+    """The NATS server the relay row publishes to, or None (with a note) when it cannot."""
+    why = relay.unavailable(relay.NATS_URL)
+    if why is not None:
+        notes.append(f"relay skipped: {why}")
+        return None
+    return relay.NATS_URL
+
+
+def _relay(
+    url: str, nats: str, key: str, actors: list[str], notes: list[str], name: str
+) -> dict[str, Any]:
+    """The relay's catch-up of the whole store into a fresh stream, then its live lag beside
+    a subscriber's; the stream is deleted afterwards."""
+    stream = {
+        "nats": nats,
+        "stream": f"BENCH_{RUN_TAG}_{key}".upper(),
+        "subject": f"bench.{RUN_TAG}.{key}",
+    }
+    try:
+        caught = _step("relay", {"store": url, **stream}, notes, name)
+        found: dict[str, Any] = {"catchup": caught}
+        if "error" in caught:
+            return found
+        if caught["stream_messages"] != caught["events"]:
+            notes.append(
+                f"{name}: relay: {caught['events']} events relayed, but the stream holds "
+                f"{caught['stream_messages']}"
+            )
+        live = {"store": url, **stream, "actors": actors, "prefix": RELAYED_PREFIX, **LAG}
+        found["live"] = _step("relay_lag", live, notes, name)
+    finally:
+        relay.delete_stream(nats, stream["stream"])
+    _relay_notes(found["live"], notes, name)
+    figures = {
+        "rate": caught.get("rate"),
+        "events": caught.get("events"),
+        "lag_p50_ms": found["live"].get("p50_ms"),
+        "lag_p99_ms": found["live"].get("p99_ms"),
+        "subscriber_lag_p50_ms": found["live"].get("subscriber", {}).get("p50_ms"),
+        "subscriber_lag_p99_ms": found["live"].get("subscriber", {}).get("p99_ms"),
+        "sse_lag_p50_ms": found["live"].get("sse", {}).get("p50_ms"),
+        "sse_lag_p99_ms": found["live"].get("sse", {}).get("p99_ms"),
+    }
+    return {**{k: v for k, v in figures.items() if v is not None}, **found}
+
+
+def _relay_notes(live: dict[str, Any], notes: list[str], name: str) -> None:
+    """What the relay's live step saw go wrong, beside what _step already says."""
+    if "error" in live:
+        return
+    if live["relay"]["exit"]:
+        said = " ".join(live["relay"]["said"])
+        notes.append(f"{name}: relay_lag: the relay exited {live['relay']['exit']}: {said}")
+    for follower in ("subscriber", "sse"):
+        beside = live.get(follower, {}).get("n", 0)
+        if beside < live.get("expected", 0):
+            got = f"{beside} of {live['expected']} events"
+            notes.append(f"{name}: relay_lag: the {follower} follower got {got}")
 
 
 def _ready(url: str, server: subprocess.Popen[bytes]) -> bool:
@@ -282,24 +355,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _vm_hwm(pid: int) -> float | None:
-    """A running process's peak resident set size, in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
 def _tree_hwm(pid: int) -> float | None:
     """The largest peak resident set size of a process and its children (the workers), MB."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         children = []
-    found = [m for p in [pid, *map(int, children)] if (m := _vm_hwm(p)) is not None]
+    found = [m for p in [pid, *map(int, children)] if (m := vm_hwm_mb(p)) is not None]
     return max(found, default=None)
 
 
@@ -371,6 +433,13 @@ def _update_doc(run: dict[str, Any]) -> None:
         + f". Load average when the run started: {machine['load_average'][0]:.1f}.",
         "",
         run["table"],
+        "",
+        relay.about(
+            report.size_name(RELAY["largest"]),
+            int(LAG["count"]),
+            LAG["interval"],
+            report.SQLITE_POLL_MS,
+        ),
         "",
         *(f"- {note}" for note in run["notes"]),
         END,

@@ -299,15 +299,18 @@ def _closing_at(subscription: Any, deadline: float) -> Iterator[None]:
 
 
 def writer(args: dict[str, Any]) -> None:
-    """Record `count` facts, one command each, every `interval` seconds (for `lag`)."""
+    """Record `count` facts, one command each, every `interval` seconds (for `lag`); with
+    `emit`, hand back when each command returned (time.time(), by fact id)."""
     app = Stanceline(args["store"])
     actors = args["actors"]
     interval = args["interval"]
+    committed: dict[str, float] = {}
     next_at = time.monotonic() + args.get("delay", 0.5)
     for number in range(args["count"]):
         time.sleep(max(0.0, next_at - time.monotonic()))
         next_at += interval
         actor = actors[number % len(actors)]
+        fact_id = f"{args['prefix']}{actor}-{number:06d}"
         app.record_fact(
             {
                 "kind": "stance_stated",
@@ -315,10 +318,28 @@ def writer(args: dict[str, Any]) -> None:
                 "date": "2026-06-30",
                 "summary": f"{actor}: a live statement ({number})",
                 "source": {"title": "bench live writer"},
-                "id": f"{args['prefix']}{actor}-{number:06d}",
+                "id": fact_id,
             },
             by=BY,
         )
+        committed[fact_id] = time.time()
+    if args.get("emit"):
+        emit({"committed": committed})
+
+
+def relay_catchup(args: dict[str, Any]) -> None:
+    """The relay's catch-up into JetStream (bench/relay.py)."""
+    # Imported here: the other steps' processes, and their peak memory, never load nats-py.
+    from bench import relay
+
+    relay.catchup(args)
+
+
+def relay_lag(args: dict[str, Any]) -> None:
+    """Live lag through the relay, beside a subscriber's (bench/relay.py)."""
+    from bench import relay
+
+    relay.lag(args)
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -333,6 +354,8 @@ STEPS: dict[str, Callable[[dict[str, Any]], None]] = {
     "lag": lag,
     "writer": writer,
     "index": index,
+    "relay": relay_catchup,
+    "relay_lag": relay_lag,
 }
 
 if __name__ == "__main__":

@@ -74,12 +74,20 @@ class Stanceline:
     Days are `datetime.date` (default: today, UTC); `known_at` takes what
     `--known-at` takes (an ISO 8601 timestamp, a day, or `@N`), `according_to` what
     `--according-to` takes (a source's publisher or URL). Bad input raises a
-    `StancelineError` whose message is the line the CLI would print.
+    `StancelineError` whose message is the line the CLI would print. With
+    `read_only=True` nothing is ever written: answers come from the read model as it
+    stands (a replica's), and writes raise `StancelineError`.
     """
 
-    def __init__(self, store: str | None = None, *, organisations: str | Path | None = None):
+    def __init__(
+        self,
+        store: str | None = None,
+        *,
+        organisations: str | Path | None = None,
+        read_only: bool = False,
+    ):
         catalogue = ActorCatalogue.with_extension(organisations) if organisations else None
-        self._app = _Application(store, catalogue=catalogue)
+        self._app = _Application(store, catalogue=catalogue, read_only=read_only)
 
     def close(self) -> None:
         """Close the store's connections (and stop listening for new events)."""
@@ -251,6 +259,12 @@ class Stanceline:
         if start is None or end is None:
             raise TypeError("diff needs start and end, or known_from")
         return self._app.diff_dates(actor, start, end, known_at, according_to)
+
+    def project(self) -> int:
+        """Bring the read model up to the log and rebuild every stale actor's index, as
+        `stanceline project`; the model's position after. For the primary of readers
+        opened with `read_only=True`, which never do it themselves."""
+        return self._app.project().position
 
     def status(self) -> StatusReport:
         """What the store holds: facts, actors, the first day, the log position."""

@@ -109,6 +109,10 @@ class StoreReadOnlyError(StancelineError, PermissionError):
     """A write asked of a store this process can only read (its file or folder is read-only)."""
 
 
+class StoreBehindError(StancelineError, RuntimeError):
+    """A question about a log position that a read-only server's read model has not reached."""
+
+
 class StoreUnavailableError(StancelineError, ConnectionError):
     """A store whose server refuses the connection (refused, no such database or role)."""
 

@@ -1,7 +1,8 @@
 """`stanceline relay` as a process: killed at any moment, run twice at once, stopped by SIGTERM.
 
 Whatever happens to the relay, the stream ends up holding every event of the
-log exactly once, in log order.
+log exactly once, in log order. The kills and the two relays at once run on a
+SQLite store and on a PostgreSQL one, each of 50,000 events.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ from tests.e2e.faults import PROCESS_TIMEOUT, command, statements
 from tests.e2e.test_serve import ROOT, Consumer, wait_for_file
 from tests.factories import fact, write_jsonl
 from tests.serving import clean_env
+from tests.stores import POSTGRES, SQLITE, STORE_PARAMS, Stores
 
 BIG = 50_000
+# Where the relay is killed (the stream's last sequence; 0: before it published anything).
+# Fewer on PostgreSQL, where the store takes longer to build: the same law at less cost.
+KILLED_AT = {SQLITE: (0, 8_000, 21_000, 37_000), POSTGRES: (0, 14_000, 33_000)}
 
 
 @pytest.fixture
@@ -30,18 +35,29 @@ def stream() -> Iterator[Stream]:
     yield from own_stream()
 
 
-@pytest.fixture(scope="module")
-def big_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite store of 50,000 events (statements, with corrections and retractions)."""
+@pytest.fixture(scope="module", params=STORE_PARAMS)
+def big_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A store of 50,000 events (statements, with corrections and retractions), on SQLite and
+    on PostgreSQL in turn."""
     folder = tmp_path_factory.mktemp("relay")
-    url = f"sqlite:///{folder / 'big.db'}"
-    with Stanceline(url) as app:
-        app.load_file(write_jsonl(folder / "big.jsonl", statements(BIG - 20)), by="e2e")
-        for n in range(10):
-            fact_id = app.read_events(n * 100, 1)[0][1]["data"]["id"]
-            app.correct(fact_id, f"correction {n}", {"date": "2001"}, by="e2e")
-            app.retract(fact_id, f"retraction {n}", by="e2e")
-    return url
+    stores = Stores(request.param, folder)
+    url = stores.url("big.db")
+    try:
+        with Stanceline(url) as app:
+            app.load_file(write_jsonl(folder / "big.jsonl", statements(BIG - 20)), by="e2e")
+            for n in range(10):
+                fact_id = app.read_events(n * 100, 1)[0][1]["data"]["id"]
+                app.correct(fact_id, f"correction {n}", {"date": "2001"}, by="e2e")
+                app.retract(fact_id, f"retraction {n}", by="e2e")
+        yield url
+    finally:
+        stores.close()
+
+
+def kind_of(store: str) -> str:
+    return SQLITE if store.startswith("sqlite") else POSTGRES
 
 
 def relay(store: str, stream: Stream, *extra: str) -> subprocess.Popen[str]:
@@ -79,7 +95,7 @@ def test_killed_at_several_moments_then_restarted_every_event_once_in_order(
     started = time.monotonic()
     kills = []
     # Killed before it published anything, then at a few points of the catch-up.
-    for threshold in (0, 8_000, 21_000, 37_000):
+    for threshold in KILLED_AT[kind_of(big_store)]:
         process = relay(big_store, stream)
         deadline = time.monotonic() + PROCESS_TIMEOUT
         if threshold == 0:

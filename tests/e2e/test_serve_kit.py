@@ -1,12 +1,14 @@
 """`stanceline serve` for a platform: JSON logs with request ids, options from the environment,
-and /metrics summed over the workers of `serve --workers`."""
+/metrics summed over the workers of `serve --workers`, and a relay beside the server."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from stanceline.application import Stanceline
-from tests.e2e.test_serve import TOKENS
+from tests.brokers import Stream, own_stream
+from tests.e2e.test_relay import assert_exactly_once_in_order
+from tests.e2e.test_serve import AUTH, TOKENS
+from tests.factories import fact
 from tests.serving import START_TIMEOUT, clean_env, free_port, serving, stanceline_command, stop
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "00-clash-report-2025-07-04.jsonl"
@@ -136,6 +141,73 @@ def test_metrics_of_several_workers_add_up(tmp_path: Path) -> None:
     assert set(Path(tempfile.gettempdir()).glob("stanceline-metrics-*")) <= folders_before
 
 
+@pytest.fixture
+def stream() -> Iterator[Stream]:
+    yield from own_stream()
+
+
+def relay_gauges(scrape: str) -> dict[str, float]:
+    return {
+        s.name: s.value
+        for f in text_string_to_metric_families(scrape)
+        for s in f.samples
+        if s.name.startswith("stanceline_relay_")
+    }
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_relays_every_event_once_and_its_metrics_say_lag_0(
+    store_url: str, tmp_path: Path, stream: Stream, workers: str
+) -> None:
+    with Stanceline(store_url) as app:
+        app.load_file(FIXTURES, by="fixtures")
+    relay_to = ["--relay-to", stream.url, "--relay-stream", stream.name]
+    options = [*relay_to, "--relay-subject", stream.prefix, "--workers", workers]
+    with serving(tmp_path, store_url, TOKENS, *options) as server:
+        wait_until(lambda: stream.last_sequence() == 14, "the relay did not relay the store")
+        # A write to a worker: the relay (one, whatever the workers) follows it into the stream.
+        posted = httpx.post(f"{server.url}/facts", json=fact(summary="Served"), headers=AUTH)
+        assert posted.status_code == 201, posted.text
+        caught_up = {
+            "stanceline_relay_position": 15,
+            "stanceline_relay_lag": 0,
+            "stanceline_relay_up": 1,
+        }
+        wait_until(
+            lambda: relay_gauges(httpx.get(f"{server.url}/metrics").text) == caught_up,
+            "the relay's gauges did not say position 15, lag 0",
+        )
+        # Whichever worker answers, it shows the one relay's gauges.
+        for _ in range(6):
+            scrape = httpx.get(f"{server.url}/metrics").text
+            assert relay_gauges(scrape) == caught_up, scrape
+            assert f'stanceline_relay_lag{{stream="{stream.name}"}} 0.0' in scrape
+        code = stop(server.process)
+    assert_exactly_once_in_order(store_url, stream)
+    # Stopped cleanly by the SIGTERM: its summary line, no traceback.
+    assert f"relay: relayed 15 events into stream {stream.name}" in server.output()
+    assert "Traceback" not in server.output()
+    # One server ends as SIGTERM ends a process, as without a relay; a supervisor exits 0.
+    assert code == (-signal.SIGTERM if workers == "1" else 0)
+
+
+def test_serve_serves_while_its_relay_cannot_reach_nats(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    with Stanceline(store) as app:
+        app.load_file(FIXTURES, by="fixtures")
+    with serving(
+        tmp_path, store, TOKENS, "--relay-to", f"nats://127.0.0.1:{free_port()}"
+    ) as server:
+        assert httpx.get(f"{server.url}/actors/RUS/stance").status_code == 200
+        assert relay_gauges(httpx.get(f"{server.url}/metrics").text) == {
+            "stanceline_relay_position": 0,
+            "stanceline_relay_lag": 14,
+            "stanceline_relay_up": 0,
+        }
+    assert "connection refused; retrying in 0.5 s" in server.output()
+    assert "Traceback" not in server.output()
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "words"),
     [
@@ -144,6 +216,8 @@ def test_metrics_of_several_workers_add_up(tmp_path: Path) -> None:
         ("STANCELINE_LOG_FORMAT", "xml", "'xml' is not one of 'text', 'json'"),
         ("STANCELINE_READY_LAG", "-1", "-1 is not in the range x>=0"),
         ("STANCELINE_TOKEN_FILE", "/no/such/tokens", "does not exist"),
+        ("STANCELINE_RELAY_TO", "http://127.0.0.1:4222", "is not nats://HOST:PORT"),
+        ("STANCELINE_RELAY_STREAM", "a.b", "'a.b' is not a stream name"),
     ],
 )
 def test_a_bad_environment_value_is_one_line_naming_it(

@@ -1,24 +1,33 @@
-"""The production kit: /healthz, /readyz, /metrics, X-Request-ID, and /docs with no CDN."""
+"""The production kit: /healthz, /readyz, /metrics (a relay's lag too), X-Request-ID, and /docs
+with no CDN."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 
 from stanceline.application import Stanceline
+from stanceline.application.relay import RelayThread
+from stanceline.application.relay_status import RelayStatus
 from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
 from stanceline.interfaces.http import page
+from stanceline.interfaces.http.metrics import MULTIPROC_ENV, share_relays
+from tests.brokers import Stream, own_stream
 from tests.factories import fact
-from tests.http.conftest import ClientFactory, LiveServer, engine, sse_headers
+from tests.http.conftest import FIXTURES, ClientFactory, LiveServer, engine, sse_headers
 from tests.stores import ADMIN_URL
 
 PROBLEM = "application/problem+json"
@@ -158,6 +167,130 @@ def test_metrics_count_the_open_event_streams(live: LiveServer) -> None:
         while subscribers(http) != 0:
             assert time.monotonic() < deadline, "the closed stream is still counted"
             time.sleep(0.05)
+
+
+# A relay in the process
+
+
+@pytest.fixture
+def stream() -> Iterator[Stream]:
+    yield from own_stream()
+
+
+def relay_of(scrape: str, name: str) -> dict[str, float]:
+    """The relay gauges of the stream `name` in a scrape, by metric name."""
+    stream = frozenset({("stream", name)})
+    return {
+        metric: value
+        for (metric, labels), value in samples(scrape).items()
+        if metric.startswith("stanceline_relay_") and labels == stream
+    }
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_metrics_show_a_relay_of_the_process_caught_up(
+    store: str, make_client: ClientFactory, stream: Stream
+) -> None:
+    with Stanceline(store) as relaying:
+        say: list[str] = []
+        runner = RelayThread(
+            relaying.relay(stream.url, stream=stream.name, prefix=stream.prefix, say=say.append)
+        )
+        client = make_client(relays=[runner.status])
+        assert relay_of(client.get("/metrics").text, stream.name) == {
+            "stanceline_relay_position": 0,
+            "stanceline_relay_lag": 0,
+            "stanceline_relay_up": 0,
+        }
+        for path in FIXTURES:
+            engine(client).load_file(path, by="fixtures")
+        runner.start()
+        try:
+            wait_for(lambda: stream.last_sequence() == 14, "the relay did not relay the store")
+            wait_for(
+                lambda: (
+                    relay_of(client.get("/metrics").text, stream.name)
+                    == {
+                        "stanceline_relay_position": 14,
+                        "stanceline_relay_lag": 0,
+                        "stanceline_relay_up": 1,
+                    }
+                ),
+                "the relay's gauges did not reach position 14, lag 0, up",
+            )
+        finally:
+            runner.stop()
+        # Stopped: no longer connected, still where it got to.
+        assert relay_of(client.get("/metrics").text, stream.name) == {
+            "stanceline_relay_position": 14,
+            "stanceline_relay_lag": 0,
+            "stanceline_relay_up": 0,
+        }
+    assert [m.headers["ce-position"] for m in stream.messages()] == [str(n) for n in range(1, 15)]
+    assert say[-1].startswith(f"relay: relayed 14 events into stream {stream.name}")
+
+
+def status(stream: str, position: int, head: int, up: bool) -> RelayStatus:
+    made = RelayStatus(stream)
+    made.published(position)
+    made.looked(head)
+    made.connected(up)
+    return made
+
+
+def test_metrics_show_every_relay_behind_or_down_by_its_stream(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(relays=[status("ONE", 10, 14, False), status("TWO", 14, 14, True)])
+    scrape = client.get("/metrics").text
+    assert relay_of(scrape, "ONE") == {
+        "stanceline_relay_position": 10,
+        "stanceline_relay_lag": 4,
+        "stanceline_relay_up": 0,
+    }
+    assert relay_of(scrape, "TWO") == {
+        "stanceline_relay_position": 14,
+        "stanceline_relay_lag": 0,
+        "stanceline_relay_up": 1,
+    }
+
+
+def test_without_a_relay_there_are_no_relay_metrics(client: TestClient) -> None:
+    assert "stanceline_relay" not in client.get("/metrics").text
+
+
+def test_a_supervisor_s_relays_reach_the_workers_folder_as_they_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As run_workers does: the folder is set after prometheus-client was imported.
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    relay = status("ONE", 3, 9, True)
+    unshare = share_relays([relay])
+
+    def scraped() -> dict[str, float]:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(tmp_path))  # type: ignore[no-untyped-call]
+        return relay_of(generate_latest(registry).decode(), "ONE")
+
+    try:
+        assert scraped() == {
+            "stanceline_relay_position": 3,
+            "stanceline_relay_lag": 6,
+            "stanceline_relay_up": 1,
+        }
+        relay.published(9)
+        assert scraped()["stanceline_relay_lag"] == 0
+    finally:
+        unshare()
+    relay.connected(False)  # no longer shared: the folder keeps the last value
+    assert scraped()["stanceline_relay_up"] == 1
+    assert [path.name for path in tmp_path.iterdir()] == [f"gauge_livemostrecent_{os.getpid()}.db"]
 
 
 # X-Request-ID

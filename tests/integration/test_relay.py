@@ -3,7 +3,8 @@
 Every stored event becomes one message, in log order, whose headers are the
 feed's CloudEvent in binary mode (read back with the cloudevents SDK); a
 second run appends only what is new; a live relay follows new events; a
-stream of another store is refused.
+stream of another store is refused. The relay's status follows it; a relay
+on a thread beside a server starts again after a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from click.testing import CliRunner
 
 from stanceline.adapters.jetstream import JetStream
 from stanceline.application import Stanceline
-from stanceline.application.relay import Relay, RelayReport
+from stanceline.application.relay import Backoff, Relay, RelayReport, RelayThread
+from stanceline.application.relay_status import RelayState
+from stanceline.errors import BrokerUnavailableError
 from stanceline.interfaces.cli import cli
 from stanceline.stream.binary import to_binary
 from stanceline.stream.broker import Outgoing, Published, StreamEnd
@@ -224,6 +227,76 @@ class Overtaken:
 
     def close(self) -> None:
         self.broker.close()
+
+
+def test_the_status_says_where_the_relay_is(app: Stanceline, stream: Stream) -> None:
+    for n in range(3):
+        app.record_fact(fact(summary=f"Statement {n}"))
+    relay = app.relay(stream.url, stream=stream.name, prefix=stream.prefix, say=lambda _: None)
+    seen: list[RelayState] = []
+    relay.status.watch(seen.append)
+    try:
+        relay.run(follow=False)
+        assert relay.status.now() == RelayState(stream.name, position=3, head=3, up=True)
+        app.record_fact(fact(summary="Later"))
+        # Not looked at since: the head is the one it saw.
+        assert relay.status.now().lag == 0
+        relay.run(follow=False)
+        assert relay.status.now() == RelayState(stream.name, position=4, head=4, up=True)
+    finally:
+        relay.close()
+    assert relay.status.now() == RelayState(stream.name, position=4, head=4, up=False)
+    assert seen[0] == RelayState(stream.name)
+    assert [state.position for state in seen] == sorted(state.position for state in seen)
+
+
+def test_a_relay_that_cannot_reach_nats_is_down_and_sees_the_lag(app: Stanceline) -> None:
+    for n in range(2):
+        app.record_fact(fact(summary=f"Statement {n}"))
+    relay = app.relay(
+        "nats://127.0.0.1:9",
+        stream="DOWN",
+        prefix="down.events",
+        say=lambda _: None,
+        backoff=Backoff(first=0.05, give_up=0.3),
+    )
+    with pytest.raises(BrokerUnavailableError):
+        relay.run(follow=False)
+    relay.close()
+    assert relay.status.now() == RelayState("DOWN", position=0, head=2, up=False)
+
+
+def test_a_relay_thread_starts_again_after_a_failure_and_stops_when_told(
+    make_app: AppFactory, stream: Stream
+) -> None:
+    first, second = make_app("a.db"), make_app("b.db")
+    first.record_fact(fact())
+    second.record_fact(fact())
+    relay_once(first, stream)
+    said: list[str] = []
+    runner = RelayThread(
+        second.relay(
+            stream.url,
+            stream=stream.name,
+            prefix=stream.prefix,
+            say=said.append,
+            backoff=Backoff(first=0.1, most=0.2),
+        )
+    )
+    runner.start()
+    wait_for(lambda: sum("starting again" in line for line in said) >= 3)
+    started = time.monotonic()
+    runner.stop()
+    assert time.monotonic() - started < 5
+    assert runner.relay.stopped
+    assert said[0] == (
+        f"relay: stopped: stream {stream.name} holds events of another store "
+        f"({first.source}), not of this one ({second.source}): give this store a stream of "
+        "its own (--stream); starting again in 0.1 s"
+    )
+    assert any(line.endswith("starting again in 0.2 s") for line in said)
+    assert runner.status.now().up is False
+    assert len(stream.messages()) == 1
 
 
 @pytest.mark.parametrize(

@@ -222,11 +222,10 @@ def sqlite_after_each_write(
 def sqlite_as_it_is(datastore: SQLiteDatastore) -> None:
     """Open a read-only store's connections as they are, without asking for WAL mode.
 
-    Why: the pool switches every file database into WAL mode on its first connection,
-    a write that a read-only file refuses ("attempt to write a readonly database").
-    Touch: sets the pool's `is_journal_mode_wal`, which it checks before switching.
-    Upgrade: check _create_connection's journal-mode step. Call before the first
-    connection opens.
+    Why: the pool switches every file database into WAL mode on its first connection, a
+    write that a read-only file refuses ("attempt to write a readonly database"). Touch:
+    sets the pool's `is_journal_mode_wal`, which it checks before switching. Upgrade: check
+    _create_connection's journal-mode step. Call before the first connection opens.
     """
     pool: Any = datastore.pool
     pool.is_journal_mode_wal = True
@@ -285,26 +284,27 @@ def postgres_create_tables(
     tracking: PostgresTrackingRecorder,
     ready: Callable[[Cursor[DictRow]], bool],
     create: Callable[[Cursor[DictRow]], None],
-) -> None:
+    read_only: bool = False,
+) -> bool:
     """Make the library's tables and ours in one transaction, only when one is missing.
 
-    Why: the library runs every recorder's CREATE ... IF NOT EXISTS on each start, and
-    CREATE INDEX IF NOT EXISTS takes a SHARE lock even when the index exists, so every
-    starting process waited for whichever writer held a table. The store is opened
-    with CREATE_TABLE=n and this does what the recorders' create_table() would, once:
-    their composite types (each in a transaction of its own, as the library does), the
-    tracking table's migration probe, then, under an advisory lock so that two new
-    processes do not race, their DDL and `create`'s. `ready` says, from the catalogue,
-    whether everything exists. Touch: `sql_create_statements`, `_create_table(cursor)`
-    of both recorders, the tracking recorder's `tracking_migration_*`,
-    `tracking_table_exists` and `table_migration_identifier`, and the datastore's
-    `register_type_adapters()`. Upgrade: compare with PostgresRecorder.create_table and
-    PostgresTrackingRecorder.create_table.
+    Why: the library runs every recorder's CREATE ... IF NOT EXISTS on each start, and CREATE
+    INDEX IF NOT EXISTS takes a SHARE lock even when the index exists, so every starting
+    process waited for whichever writer held a table. The store is opened with
+    CREATE_TABLE=n and this does what the recorders' create_table() would, once: their
+    composite types (each in a transaction of its own, as the library does), the tracking
+    table's migration probe, then, under an advisory lock so that two new processes do not
+    race, their DDL and `create`'s. `ready` says, from the catalogue, whether everything
+    exists. Touch: `sql_create_statements`, `_create_table(cursor)` of both recorders, the
+    tracking recorder's `tracking_migration_*`, `tracking_table_exists` and
+    `table_migration_identifier`, and the datastore's `register_type_adapters()`. Upgrade:
+    compare with PostgresRecorder.create_table and PostgresTrackingRecorder.create_table.
+    Returns whether all is there; with `read_only` (a standby refuses writes) nothing is made.
     """
     from psycopg.errors import DuplicateObject
 
     for statement in recorder.sql_create_statements:
-        if "CREATE TYPE" in statement.as_string():
+        if "CREATE TYPE" in statement.as_string() and not read_only:
             with recorder.datastore.transaction(commit=True) as curs, suppress(DuplicateObject):
                 curs.execute(statement, prepare=False)
     try:
@@ -315,12 +315,14 @@ def postgres_create_tables(
         tracking.tracking_table_exists = True
     tracking.tracking_migration_previous = tracking.tracking_migration_current = migrated
     with recorder.datastore.transaction(commit=True) as curs:
-        if not (migrated and ready(curs)):
+        if not (made := bool(migrated and ready(curs))) and not read_only:
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
             recorder._create_table(curs)
             tracking._create_table(curs)
             create(curs)
-    recorder.datastore.register_type_adapters()
+    if made or not read_only:
+        recorder.datastore.register_type_adapters()
+    return made or not read_only
 
 
 def postgres_insert(
@@ -377,13 +379,12 @@ def postgres_pool_renews(
 ) -> None:
     """Name the pool's connections; on a failed check of one, call `renew`, then fail it.
 
-    Why: when the server drops every connection (a restart, a failover) psycopg_pool
-    checks each dead one in turn, backing off 1 s, 2 s, 4 s between: renewing the pool
-    at the first failure makes the request wait for one fresh connection instead.
-    Touch: psycopg_pool's `kwargs` and private `_check`, which it takes only as a
-    constructor argument while eventsourcing makes the pool. Upgrade: check
-    PostgresDatastore's pool construction and psycopg_pool's `_check`. Call before the
-    pool opens.
+    Why: when the server drops every connection (a restart, a failover) psycopg_pool checks
+    each dead one in turn, backing off 1 s, 2 s, 4 s between: renewing the pool at the first
+    failure makes the request wait for one fresh connection instead. Touch: psycopg_pool's
+    `kwargs` and private `_check`, which it takes only as a constructor argument while
+    eventsourcing makes the pool. Upgrade: check PostgresDatastore's pool construction and
+    psycopg_pool's `_check`. Call before the pool opens.
     """
     pool = datastore.pool
     assert isinstance(pool.kwargs, dict)

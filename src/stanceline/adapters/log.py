@@ -34,6 +34,7 @@ from stanceline.errors import StancelineError, StoreConfigError
 from stanceline.projections.dialect import Dialect
 from stanceline.projections.index import INDEX_FORMAT
 from stanceline.projections.model import ReadModel
+from stanceline.projections.replication import Replication
 from stanceline.stream.wakeup import Wakeup
 
 # The name eventsourcing knows the store by: PostgreSQL's tables are stanceline_events and
@@ -69,25 +70,34 @@ class StoreKind(Protocol):
     ) -> Listener | None: ...
     def copying(self, recorder: ApplicationRecorder) -> AbstractContextManager[Any]: ...
     def refusal(self, error: BaseException) -> StancelineError | None: ...
+    def replication(self, recorder: ApplicationRecorder) -> Replication | None: ...
     def close(self) -> None: ...
 
 
-def open_log(config: StoreConfig) -> EventLog:
-    """The event log of the store `config` names, its tables made if missing."""
+def open_log(config: StoreConfig, *, read_only: bool = False) -> EventLog:
+    """The event log of the store `config` names, its tables made if missing.
+
+    `read_only`: this process only reads (a server behind a load balancer, a replica):
+    nothing is made, projected or written, and answers come from the read model as it
+    stands.
+    """
     if config.kind == POSTGRES:
         # Imported here: a SQLite store never loads psycopg.
         from stanceline.adapters.postgres_store import PostgresKind
 
-        return EventLog(config, PostgresKind(config))
-    return EventLog(config, SQLiteKind(config))
+        return EventLog(config, PostgresKind(config, read_only=read_only), as_it_stands=read_only)
+    return EventLog(config, SQLiteKind(config, read_only=read_only), as_it_stands=read_only)
 
 
 class EventLog:
     """One store's events: stored, read, decoded, followed; and the read model beside them."""
 
-    def __init__(self, config: StoreConfig, kind: StoreKind) -> None:
+    def __init__(self, config: StoreConfig, kind: StoreKind, *, as_it_stands: bool = False) -> None:
         self.config = config
         self.kind = kind
+        # Opened to read only by choice: the read model is answered from as it stands, its
+        # position said, never caught up (the primary's projector does that).
+        self.as_it_stands = as_it_stands
         self.closing = threading.Event()
         # Each log's own: one lock shared by every instance deadlocked when the collector
         # closed an unreferenced log while another held it.
@@ -173,6 +183,10 @@ class EventLog:
     def head(self) -> int:
         """The log's last position (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def replication(self) -> Replication | None:
+        """How far the store's server replays behind its primary (None: not a standby)."""
+        return self.kind.replication(self.recorder)
 
     def seals(self, after: int, limit: int) -> Sequence[Seal]:
         """Up to `limit` of the log's seals numbered after `after`, in order."""

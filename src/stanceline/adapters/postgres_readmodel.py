@@ -15,7 +15,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
 from stanceline.adapters import library
-from stanceline.errors import LockBusyError
+from stanceline.errors import LockBusyError, StoreReadOnlyError
 from stanceline.projections.dialect import UPSTREAM, Dialect
 from stanceline.projections.model import SCHEMA, TABLES
 
@@ -37,11 +37,16 @@ class PostgresDialect(Dialect):
     POSITIONAL = "%s"
 
     def __init__(
-        self, recorder: PostgresApplicationRecorder, tracking: PostgresTrackingRecorder
+        self,
+        recorder: PostgresApplicationRecorder,
+        tracking: PostgresTrackingRecorder,
+        *,
+        read_only: bool = False,
     ) -> None:
         super().__init__(recorder.datastore)
         self.recorder = recorder
         self.tracking = tracking
+        self.read_only = read_only  # opened to read only (a hot standby refuses writes)
         schema, events_table = recorder.datastore.schema, recorder.events_table_name
         self.schema = schema
         self._tables = {
@@ -82,7 +87,15 @@ class PostgresDialect(Dialect):
                 curs.execute(self.sql(statement))
             made(curs)
 
-        library.postgres_create_tables(self.recorder, self.tracking, ready, create)
+        complete = library.postgres_create_tables(
+            self.recorder, self.tracking, ready, create, read_only=self.read_only
+        )
+        if not complete:
+            raise StoreReadOnlyError(
+                f"schema {self.schema!r} holds no stanceline store yet (or one an earlier "
+                "release made, whose tables are upgraded on first opening), and this process "
+                "only reads: open the store once on the primary, where it can be written"
+            )
 
     def exists(self, curs: Cursor[DictRow]) -> bool:
         """Whether the schema holds every table and index of the read model and the tracking
@@ -107,8 +120,17 @@ class PostgresDialect(Dialect):
         """A write transaction that holds the model's table lock (readers are not blocked).
 
         EXCLUSIVE mode lets SELECTs through but makes a second projector wait
-        its turn, and then it finds the positions already applied.
+        its turn, and then it finds the positions already applied. Opened to read only,
+        nothing is written: an answer that would write (a stale actor's segments) is made
+        without (LockBusyError), anything else is refused (StoreReadOnlyError).
         """
+        if self.read_only:
+            if not wait:
+                raise LockBusyError("the store is opened to read only")
+            raise StoreReadOnlyError(
+                "this process only reads the store (serve --read-only, or a replica): "
+                "writes go to the primary"
+            )
         with self.datastore.transaction(commit=True) as c:
             if wait:
                 c.execute(self._locks[table])

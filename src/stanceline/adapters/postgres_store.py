@@ -32,13 +32,16 @@ from stanceline.adapters import library
 from stanceline.adapters.postgres_listener import NotifyListener, listener_for
 from stanceline.adapters.postgres_readmodel import PostgresDialect
 from stanceline.config import APPLICATION_NAME_KEY, StoreConfig
-from stanceline.errors import StancelineError, StoreUnavailableError
+from stanceline.errors import StancelineError, StoreReadOnlyError, StoreUnavailableError
 from stanceline.projections.dialect import Dialect
+from stanceline.projections.replication import Replication
 
 # Event state sent in one INSERT statement: a large load is several statements, one transaction.
 STATEMENT_BYTES = 4 << 20
 # PostgreSQL's NOTIFY wakes followers at once, so their poll is only a safety net.
 SAFETY_POLL_SECONDS = 2.0
+# A hot standby has no LISTEN: followers of a process that only reads poll, this often.
+READER_POLL_SECONDS = 0.25
 
 log = logging.getLogger("stanceline.store")
 
@@ -52,12 +55,16 @@ class PostgresKind:
     consecutive = False
     # The tables are made by the read model's dialect (library.postgres_create_tables),
     # only when one is missing, never by the library on each start.
-    read_only = False  # a role that may not write is refused when the store opens
 
-    def __init__(self, config: StoreConfig) -> None:
+    def __init__(self, config: StoreConfig, *, read_only: bool = False) -> None:
         self.application_name = config.env[APPLICATION_NAME_KEY]
         self.env: Mapping[str, str] = {"CREATE_TABLE": "n"}
         self.config = config
+        # Opened to read only (serve --read-only, a replica): nothing is made or written,
+        # and nothing listens (a hot standby refuses LISTEN). Opened to write, a role that
+        # may not write is refused when the store opens.
+        self.read_only = read_only
+        self.poll_interval = READER_POLL_SECONDS if read_only else SAFETY_POLL_SECONDS
 
     def prepare(self, factory: InfrastructureFactory[Any]) -> None:
         """Before the first connection opens: name the pool's connections, renew it on a drop.
@@ -66,7 +73,7 @@ class PostgresKind:
         timeout and then say only that it got none; this says why, at once.
         """
         assert isinstance(factory, PostgresFactory)
-        _try_connecting(self.config)
+        _try_connecting(self.config, read_only=self.read_only)
         pool = factory.datastore.pool
 
         def renew() -> None:
@@ -81,7 +88,7 @@ class PostgresKind:
         assert isinstance(recorder, PostgresApplicationRecorder)
         assert isinstance(tracking, PostgresTrackingRecorder)
         library.postgres_channel(recorder)
-        return PostgresDialect(recorder, tracking)
+        return PostgresDialect(recorder, tracking, read_only=self.read_only)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert(self, recorder: ApplicationRecorder, events: Sequence[StoredEvent]) -> list[int]:
@@ -91,9 +98,14 @@ class PostgresKind:
             return []
         return library.postgres_insert(recorder, list(_chunks(events, STATEMENT_BYTES)))
 
-    def listen(self, recorder: ApplicationRecorder, ring: Callable[[], None]) -> NotifyListener:
-        """A started LISTEN thread ringing `ring` on every notification."""
+    def listen(
+        self, recorder: ApplicationRecorder, ring: Callable[[], None]
+    ) -> NotifyListener | None:
+        """A started LISTEN thread ringing `ring` on every notification (None when only
+        reading: a hot standby has no LISTEN, and followers poll)."""
         assert isinstance(recorder, PostgresApplicationRecorder)
+        if self.read_only:
+            return None
         listener = listener_for(recorder, ring)
         listener.start()
         return listener
@@ -106,8 +118,34 @@ class PostgresKind:
         """What went wrong opening the store (None: nothing it can say more of)."""
         return error if isinstance(error, StancelineError) else None
 
+    def replication(self, recorder: ApplicationRecorder) -> Replication | None:
+        """How far this server replays behind its primary (None: it is not a standby)."""
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(REPLICATION)
+            found = curs.fetchone()
+        if found is None or not found["standby"]:
+            return None
+        seconds = found["seconds"]
+        return Replication(
+            replay_lag_seconds=None if seconds is None else round(float(seconds), 3),
+            replay_lag_bytes=int(found["bytes"] or 0),
+        )
+
     def close(self) -> None:
         """Nothing of its own to stop: the listener is the log's."""
+
+
+# A standby's replay lag: 0 seconds when it has replayed all it received (an idle primary
+# sends nothing, and the last replayed transaction's age would grow for ever), else the age
+# of the last transaction replayed; bytes received and not yet replayed.
+REPLICATION = (
+    "SELECT pg_is_in_recovery() AS standby, "
+    "CASE WHEN NOT pg_is_in_recovery() THEN NULL "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END AS seconds, "
+    "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS bytes"
+)
 
 
 class PostgresCopy:
@@ -182,11 +220,15 @@ def _chunks(events: Sequence[StoredEvent], size: int) -> Iterator[Sequence[Store
         yield events[start:]
 
 
-def _try_connecting(config: StoreConfig) -> None:
-    """Connect once, as the store's settings say; StoreUnavailableError saying why it fails."""
+def _try_connecting(config: StoreConfig, *, read_only: bool = False) -> None:
+    """Connect once, as the store's settings say; StoreUnavailableError saying why it fails.
+
+    A hot standby refuses every write: opened to write, it is refused here, in one line,
+    rather than by the first statement that writes.
+    """
     env = config.env
     try:
-        psycopg.connect(
+        connection = psycopg.connect(
             host=env["POSTGRES_HOST"],
             port=int(env["POSTGRES_PORT"]),
             dbname=env["POSTGRES_DBNAME"],
@@ -194,7 +236,9 @@ def _try_connecting(config: StoreConfig) -> None:
             password=env["POSTGRES_PASSWORD"] or None,
             connect_timeout=max(1, int(env["POSTGRES_CONNECT_TIMEOUT"])),
             application_name=env[APPLICATION_NAME_KEY],
-        ).close()
+        )
+        with connection:
+            found = connection.execute("SELECT pg_is_in_recovery()").fetchone()
     except psycopg.OperationalError as error:
         lines = [" ".join(line.split()) for line in str(error).splitlines() if line.strip()]
         # "connection failed: connection to server at ..., port N failed: WHY", then a hint.
@@ -203,3 +247,9 @@ def _try_connecting(config: StoreConfig) -> None:
         raise StoreUnavailableError(
             f"store {config.description} refuses the connection: {cause}{hint}"
         ) from None
+    if found is not None and found[0] and not read_only:
+        raise StoreReadOnlyError(
+            f"store {config.description} is a hot standby (a replica), which refuses every "
+            "write: open it to read only (serve --read-only, or Stanceline(..., "
+            "read_only=True)), and write to the primary"
+        )

@@ -105,7 +105,8 @@ class SQLiteDialect(Dialect):
             raise LockBusyError("the store is read-only")
         if self.read_only:
             raise StoreReadOnlyError(
-                "the store is read-only here (its file or its folder cannot be written)"
+                "the store is read-only here (its file or its folder cannot be written, "
+                "or this process was opened to read only)"
             )
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()

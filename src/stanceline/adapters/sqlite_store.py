@@ -46,7 +46,7 @@ class SQLiteKind:
     # Rows are numbered 1, 2, ... and a rolled-back insert leaves no hole.
     consecutive = True
 
-    def __init__(self, config: StoreConfig) -> None:
+    def __init__(self, config: StoreConfig, *, read_only: bool = False) -> None:
         self.checkpointer: Checkpointer | None = None
         self._dialect: SQLiteDialect | None = None
         self.description = config.description
@@ -59,7 +59,17 @@ class SQLiteKind:
         self.read_only = path.exists() and not (
             os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         )
-        if self.read_only:
+        if read_only and not self.read_only:
+            # Opened to read only, by choice (serve --read-only), beside writers: read
+            # through SQLite's read-only mode, which still sees their write-ahead log.
+            if not path.exists():
+                raise StoreReadOnlyError(
+                    f"store {config.description} does not exist, and this process only "
+                    "reads: make it where it can be written (stanceline load)"
+                )
+            self.read_only = True
+            self.env = {**self.env, "SQLITE_DBNAME": f"file:{quote(str(path.resolve()))}?mode=ro"}
+        elif self.read_only:
             # Read as it is, the file alone: writes still in its write-ahead log would be
             # left out of every answer, silently. They must be merged where it is writable.
             wal = path.with_name(path.name + "-wal")
@@ -130,6 +140,10 @@ class SQLiteKind:
                 "this user can write)"
             )
         return None
+
+    def replication(self, recorder: ApplicationRecorder) -> None:
+        """A SQLite file is never a standby of another."""
+        return
 
     def close(self) -> None:
         """Wait for the last checkpoint."""

@@ -24,6 +24,7 @@ from stanceline.application.commands import Commands
 from stanceline.application.disputes import Disputes
 from stanceline.application.feeds import Feeds
 from stanceline.application.loading import NumberedFact, Progress
+from stanceline.application.projector import Projector
 from stanceline.application.readside import ReadSide
 from stanceline.application.relay import Backoff, Relay, Say
 from stanceline.application.reports import LoadResult
@@ -33,6 +34,7 @@ from stanceline.config import parse_store_url, store_url
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.events import DomainEvent
 from stanceline.domain.recording import NewFact
+from stanceline.projections.replication import Replication
 from stanceline.stream.wakeup import Wakeup
 
 
@@ -50,7 +52,8 @@ class Stanceline:
     (sources.py).
     Auditors: fact, claims, diff_dates, diff_knowledge (audits.py, disputes.py).
     Services: read_events, subscribe, stance_changes, subscribe_changes (feeds.py); relay
-    (relay.py).
+    (relay.py). The projector of a primary with read-only replicas: project,
+    project_following (projector.py).
     Close it when done.
     """
 
@@ -59,15 +62,19 @@ class Stanceline:
         store: str | None = None,
         catalogue: ActorCatalogue | None = None,
         clock: Callable[[], datetime] | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.store = parse_store_url(store_url(store))
         self.catalogue = catalogue or ActorCatalogue.default()
-        self.log = open_log(self.store)
+        # read_only: never write on any path, answer from the read model as it stands.
+        self.log = open_log(self.store, read_only=read_only)
         self.view = self.log.view
         self.read = read = ReadSide(self.log, self.catalogue)
         self.commands = Commands(read, self.log, clock or utc_now)
         answers, audits, timelines = Answers(read), Audits(read), Timelines(read)
         self.feeds = feeds = Feeds(read, self.log)
+        projector = Projector(read, self.log)
 
         # The read side.
         self.catch_up = read.catch_up
@@ -75,6 +82,8 @@ class Stanceline:
         self.build_index = read.build_index
         self.resolve = read.resolve
         self.known_at = read.known_at
+        self.project = projector.once
+        self.project_following = projector.follow
         # Commands (load_file and record_facts below: they pause the collector).
         self.record_fact = self.commands.record_fact
         self.change_fact = self.commands.change_fact
@@ -143,6 +152,20 @@ class Stanceline:
     def save(self, *events: NewFact | DomainEvent) -> dict[int, NewFact | DomainEvent]:
         """Store events as they are, in one transaction, without projecting them (for tools)."""
         return self.log.put(events)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this object only reads: opened so, or its store cannot be written here."""
+        return self.log.read_only
+
+    @property
+    def as_it_stands(self) -> bool:
+        """Whether answers come from the read model as it stands (opened with read_only)."""
+        return self.log.as_it_stands
+
+    def replication(self) -> Replication | None:
+        """How far the store's server replays behind its primary (None: not a standby)."""
+        return self.log.replication()
 
     @property
     def clock(self) -> Callable[[], datetime]:

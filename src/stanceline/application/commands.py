@@ -158,9 +158,14 @@ class Commands:
 
     def _check_writable(self, what: str) -> None:
         if self.log.read_only:
+            why = (
+                "this process was opened to read only: writes go to the primary"
+                if self.log.as_it_stands
+                else "its file or its folder cannot be written"
+            )
             raise StoreReadOnlyError(
-                f"{what}: store {self.log.config.description} is read-only here (its file or "
-                "its folder cannot be written): nothing was recorded"
+                f"{what}: store {self.log.config.description} is read-only here ({why}): "
+                "nothing was recorded"
             )
 
     def fact_state(self, fact_id: str) -> FactState:

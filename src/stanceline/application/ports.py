@@ -13,6 +13,7 @@ from stanceline.domain.events import DomainEvent
 from stanceline.domain.recording import NewFact
 from stanceline.domain.seals import Seal
 from stanceline.projections.model import ReadModel
+from stanceline.projections.replication import Replication
 from stanceline.stream.wakeup import Wakeup
 
 
@@ -44,6 +45,10 @@ class Log(Protocol):
         """Whether this process can only read the store."""
 
     @property
+    def as_it_stands(self) -> bool:
+        """Whether answers come from the read model as it stands (opened to read only)."""
+
+    @property
     def wakeup(self) -> Wakeup:
         """Rung when new events may be stored."""
 
@@ -56,5 +61,6 @@ class Log(Protocol):
     def head(self) -> int: ...
     def seals(self, after: int, limit: int) -> Sequence[Seal]: ...
     def last_seal(self) -> int: ...
+    def replication(self) -> Replication | None: ...
     def copying(self) -> AbstractContextManager[Copy]: ...
     def close(self) -> None: ...

@@ -20,7 +20,12 @@ from stanceline.domain.facts import Rank
 from stanceline.domain.knowledge import Knowledge, parse_known_at
 from stanceline.domain.recording import NewFact
 from stanceline.domain.stance import Occurrence
-from stanceline.errors import ProjectionError, StoreReadOnlyError, UnknownActorError
+from stanceline.errors import (
+    ProjectionError,
+    StoreBehindError,
+    StoreReadOnlyError,
+    UnknownActorError,
+)
 from stanceline.projections.rows import FactRow
 
 Saved = Mapping[int, NewFact | DomainEvent]
@@ -56,6 +61,10 @@ class ReadSide:
         which order, so events that other writers stored meanwhile are projected in
         their places.
         """
+        if self.log.as_it_stands:
+            # Opened to read only: answered as the model stands (the primary's projector
+            # brings it on), in one round trip.
+            return self.view.position()
         head, position = self.view.behind()
         if head <= position:
             return position  # the common case, in one round trip
@@ -139,12 +148,24 @@ class ReadSide:
         return [self.actor(code) for code in self.view.actors(position)]
 
     def known_at(self, text: str | None) -> Knowledge:
-        """Resolve a known-at value (ISO timestamp or @N) to a log position; None means now."""
-        self.catch_up()
+        """Resolve a known-at value (ISO timestamp or @N) to a log position; None means now.
+
+        Opened to read only, a position the read model has not reached yet cannot be
+        answered: StoreBehindError (the log may hold it, the model not yet).
+        """
+        projected = self.catch_up()
         if text is None:
             return Knowledge(None, None)
         known = parse_known_at(text)
         if known.position is not None:
+            if self.log.as_it_stands and known.position > projected:
+                head = self.log.head()
+                if known.position <= head:
+                    raise StoreBehindError(
+                        f"known at {known.text}: this server's read model holds the log to "
+                        f"position {projected}, not yet {known.position}: ask again shortly, "
+                        "or ask the primary"
+                    )
             return Knowledge(known.position, known.text)
         assert known.moment is not None
         return Knowledge(self.view.position_at(known.moment), known.text)

@@ -16,6 +16,11 @@ held consecutive events from s on. A refusal makes the relay read the end
 again. Only the very first message of an empty stream has no such guard on
 servers before 2.10 (they ignore an expected last sequence of 0); there,
 JetStream's duplicate window drops the same event sent by a second relay.
+
+A relay's status (RelayStatus) says, to any thread, where it is: the last
+position in the stream, the log's head when it last looked, and whether it is
+connected; `serve --relay-to` shows it in /metrics. RelayThread runs one relay
+beside a server and starts it again after a failure.
 """
 
 from __future__ import annotations
@@ -31,7 +36,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from stanceline.application.feeds import Feeds
-from stanceline.errors import BrokerUnavailableError, RelayError, StreamMovedError
+from stanceline.application.relay_status import RelayStatus
+from stanceline.errors import (
+    BrokerUnavailableError,
+    RelayError,
+    StancelineError,
+    StreamMovedError,
+)
 from stanceline.stream.binary import attribute, to_binary
 from stanceline.stream.broker import Outgoing, Published, StreamEnd
 from stanceline.stream.subscription import Subscription
@@ -154,8 +165,18 @@ class Relay:
         self.say = say
         self.backoff = backoff or Backoff()
         self.page = page
+        self.status = RelayStatus(broker.name)
         self._stopped = threading.Event()
         self._following: Subscription[list[tuple[int, dict[str, Any]]]] | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() was called."""
+        return self._stopped.is_set()
+
+    def pause(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if stopped meanwhile; whether it was stopped."""
+        return self._stopped.wait(seconds)
 
     def run(self, follow: bool = True) -> RelayReport:
         """Relay until stopped (or, unless `follow`, until every stored event is there)."""
@@ -174,6 +195,7 @@ class Relay:
             except StreamMovedError:
                 report.resumed += 1
             except BrokerUnavailableError as error:
+                self.status.connected(False)
                 self.say(f"relay: {error}")
                 self._connect()
                 report.resumed += 1
@@ -192,9 +214,9 @@ class Relay:
                 expected += len(messages)
                 # A short page is the end of what is stored: settle before waiting for more.
                 while len(in_flight) > (1 if len(page) == self.page else 0):
-                    _settle(report, *in_flight.popleft())
+                    self._settled(report, *in_flight.popleft())
             while in_flight:
-                _settle(report, *in_flight.popleft())
+                self._settled(report, *in_flight.popleft())
         except StreamMovedError as moved:
             report.stored += moved.published
             # The pages sent after it are refused at once or stored in their place: count them.
@@ -206,6 +228,15 @@ class Relay:
             for sent, _ in in_flight:
                 sent.cancel()
 
+    def _settled(self, report: RelayReport, sent: Future[Published], position: int) -> None:
+        _settle(report, sent, position)
+        self.status.published(report.position)
+        self._look()
+
+    def _look(self) -> None:
+        """Note the log's head, for the status's lag."""
+        self.status.looked(self.feeds.view.behind()[0])
+
     def stop(self) -> None:
         """End the run at its next page (from a signal handler or another thread)."""
         self._stopped.set()
@@ -215,6 +246,7 @@ class Relay:
 
     def close(self) -> None:
         """Drop the broker's connection."""
+        self.status.connected(False)
         self.broker.close()
 
     def _pages(self, after: int, follow: bool) -> Iterator[list[tuple[int, dict[str, Any]]]]:
@@ -239,8 +271,16 @@ class Relay:
                 end = self.broker.end()
                 break
             except BrokerUnavailableError as error:
+                self.status.connected(False)
                 self.say(f"relay: {error}")
                 self._connect()
+        sequence, position = self._read_end(end)
+        self.status.published(position)
+        self._look()
+        return sequence, position
+
+    def _read_end(self, end: StreamEnd) -> tuple[int, int]:
+        """The stream's last sequence and the position its last message holds."""
         if end.sequence == 0:
             return 0, 0
         name = self.broker.name
@@ -266,12 +306,66 @@ class Relay:
         while True:
             try:
                 self.broker.connect()
+                self.status.connected(True)
                 return
             except BrokerUnavailableError as error:
+                self.status.connected(False)
+                # The lag grows while the broker is away: keep looking (a store error waits
+                # for the run's next read of the store, where it is the run's error).
+                with contextlib.suppress(Exception):
+                    self._look()
                 give_up = self.backoff.give_up
                 if give_up is not None and time.monotonic() - started + wait > give_up:
                     raise BrokerUnavailableError(f"{error}; gave up after {give_up:g} s") from None
                 self.say(f"relay: {error}; retrying in {wait:g} s")
-                if self._stopped.wait(wait):
+                if self.pause(wait):
                     raise BrokerUnavailableError(f"{error}; stopped while waiting") from None
                 wait = min(wait * 2, self.backoff.most)
+
+
+class RelayThread:
+    """One relay following the log on a thread of its own, beside a server.
+
+    A failure (a stream it cannot go on with, a store that went away) is one line, and the
+    relay starts again after a wait that doubles up to the backoff's `most`: the server it
+    runs beside keeps serving, and the relay's status says it is down meanwhile.
+    """
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.status = relay.status
+        self._thread = threading.Thread(target=self._run, name="stanceline-relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the relay after the page it is publishing, wait for it, drop its connection."""
+        self.relay.stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self.relay.close()
+
+    def _run(self) -> None:
+        relay = self.relay
+        wait = relay.backoff.first
+        while not relay.stopped:
+            started = time.monotonic()
+            try:
+                report = relay.run(follow=True)
+            except StancelineError as error:
+                failure = str(error)
+            except Exception as error:  # a thread's last resort: say it and start again
+                failure = f"{type(error).__name__}: {error}"
+            else:
+                relay.say(f"relay: {report.summary()}")
+                return
+            relay.status.connected(False)
+            if relay.stopped:
+                return
+            if time.monotonic() - started > relay.backoff.most:  # it ran a while: a new failure
+                wait = relay.backoff.first
+            relay.say(f"relay: stopped: {failure}; starting again in {wait:g} s")
+            if relay.pause(wait):
+                return
+            wait = min(wait * 2, relay.backoff.most)

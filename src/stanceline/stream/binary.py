@@ -9,6 +9,7 @@ readers take the headers as they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
@@ -19,7 +20,7 @@ PREFIX = "ce-"
 CONTENT_TYPE = "content-type"
 # Printable ASCII but space, '"' and '%' go as they are (the HTTP binding, 3.1.3.2).
 _SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in '"%')
-_SPECIAL = frozenset(' "%')
+_PLAIN = re.compile(r"[!#$&-~]*")  # only _SAFE's characters: nothing to encode
 
 
 def to_binary(event: Mapping[str, Any]) -> tuple[dict[str, str], bytes]:
@@ -39,7 +40,7 @@ def header_value(value: object) -> str:
     """An attribute's value as header text."""
     text = value if type(value) is str else str(value)
     # Almost every value is plain printable ASCII: quote() only the others.
-    if text.isascii() and text.isprintable() and not _SPECIAL.intersection(text):
+    if _PLAIN.fullmatch(text):
         return text
     return quote(text, safe=_SAFE)
 

@@ -1,7 +1,9 @@
-"""Commands that look after the store itself: migrate."""
+"""Commands that look after the store itself: migrate, project."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +12,7 @@ import click
 
 from stanceline.application import Stanceline
 from stanceline.application.migrate import Migration, migrate
+from stanceline.application.projector import Projected
 from stanceline.config import SQLITE
 from stanceline.interfaces.cells import plural
 from stanceline.interfaces.cli.base import _app, cli
@@ -100,3 +103,41 @@ def _report(done: Migration, target: Stanceline) -> None:
 
 def _note(text: str) -> None:
     click.echo(f"migrate: {text}", err=True)
+
+
+@cli.command("project")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep projecting as events come, until interrupted (Ctrl-C or SIGTERM).",
+)
+def project_command(follow: bool) -> None:
+    """Bring the read model up to the log and rebuild every stale actor's index.
+
+    Run it on the primary, where servers that only read (serve --read-only, on
+    replicas) answer from what it projects; with --follow, as the one process that
+    keeps it up to date.
+    """
+    app = _app()
+    if not follow:
+        done = app.project()
+        click.echo(_projected(done))
+        return
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    first = app.project()
+    click.echo(f"{_projected(first)}; following", err=True)
+    try:
+        app.project_following(stop, lambda done: click.echo(_projected(done), err=True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(f"stopped at position {app.view.position()}", err=True)
+
+
+def _projected(done: Projected) -> str:
+    return (
+        f"read model at position {done.position}: {plural(done.events, 'position')} "
+        f"projected, {plural(done.indexed, 'actor')} re-indexed"
+    )

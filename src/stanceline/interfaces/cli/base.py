@@ -97,12 +97,19 @@ def today() -> date:
     type=click.Path(dir_okay=False),
     help="JSON file of extra organisations to add to the built-in catalogue.",
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    envvar="STANCELINE_READ_ONLY",
+    help="Never write (a PostgreSQL replica, a store others write): answer from the read "
+    "model as it stands; writing commands are refused.",
+)
 @click.version_option(package_name="stanceline")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, actors_file: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, actors_file: str | None, read_only: bool) -> None:
     """stanceline: how states and organisations deal with the Taliban government, day by day."""
     _say_warnings()
-    ctx.obj = _Lazy(store, actors_file)
+    ctx.obj = _Lazy(store, actors_file, read_only)
 
 
 class _Stderr(logging.Handler):
@@ -122,16 +129,17 @@ def _say_warnings() -> None:
 class _Lazy:
     """Opens the store only for commands that need it."""
 
-    def __init__(self, store: str | None, actors_file: str | None) -> None:
+    def __init__(self, store: str | None, actors_file: str | None, read_only: bool = False) -> None:
         self.store = store
         self.actors_file = actors_file
+        self.read_only = read_only
         self._app: Stanceline | None = None
 
     @property
     def app(self) -> Stanceline:
         if self._app is None:
             catalogue = ActorCatalogue.with_extension(self.actors_file)
-            self._app = Stanceline(self.store, catalogue)
+            self._app = Stanceline(self.store, catalogue, read_only=self.read_only)
             click.get_current_context().call_on_close(self._app.close)
         return self._app
 

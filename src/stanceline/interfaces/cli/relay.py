@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -11,14 +12,17 @@ from typing import Any
 
 import click
 
-from stanceline.application.relay import Backoff, Relay, check_nats_url
-from stanceline.interfaces.cli.base import _app, cli
+from stanceline.application.relay import Backoff, Relay, RelayThread, check_nats_url
+from stanceline.application.relay_status import RelayStatus
+from stanceline.interfaces.cli.base import F, _app, cli
 
 DEFAULT_STREAM = "STANCELINE"
 DEFAULT_PREFIX = "stanceline.events"
 # JetStream's stream names: no whitespace, dots, wildcards or path separators.
 _STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+STREAM_RULE = "a stream name (1-64 of A-Z, a-z, 0-9, _ and -)"
+SUBJECT_RULE = "a subject prefix (dot-separated A-Z, a-z, 0-9, _, -)"
 
 
 class NatsUrl(click.ParamType):  # type: ignore[type-arg]
@@ -62,7 +66,7 @@ class Pattern(click.ParamType):  # type: ignore[type-arg]
     default=DEFAULT_STREAM,
     show_default=True,
     envvar="STANCELINE_RELAY_STREAM",
-    type=Pattern("NAME", _STREAM_NAME, "a stream name (1-64 of A-Z, a-z, 0-9, _ and -)"),
+    type=Pattern("NAME", _STREAM_NAME, STREAM_RULE),
     help="The JetStream stream, created when missing (or $STANCELINE_RELAY_STREAM).",
 )
 @click.option(
@@ -71,7 +75,7 @@ class Pattern(click.ParamType):  # type: ignore[type-arg]
     default=DEFAULT_PREFIX,
     show_default=True,
     envvar="STANCELINE_RELAY_SUBJECT",
-    type=Pattern("PREFIX", _SUBJECT, "a subject prefix (dot-separated A-Z, a-z, 0-9, _, -)"),
+    type=Pattern("PREFIX", _SUBJECT, SUBJECT_RULE),
     help="Subject prefix: each event goes on PREFIX.<actor code>, the stream takes PREFIX.> "
     "(or $STANCELINE_RELAY_SUBJECT).",
 )
@@ -117,3 +121,94 @@ def _stopped_by_signals(worker: Relay) -> Iterator[None]:
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+# The relay beside `serve`: one relay on a thread of the serving process.
+
+
+def relay_beside_options(command: F) -> F:
+    """serve's --relay-to, --relay-stream and --relay-subject: relay's --to, --stream, --subject."""
+    options = [
+        click.option(
+            "--relay-to",
+            type=NatsUrl(),
+            envvar="STANCELINE_RELAY_TO",
+            show_envvar=True,
+            help="Also relay every event into NATS JetStream at nats://HOST:PORT, on a thread "
+            "of this process (with --workers, of the supervisor: one relay); its lag in /metrics.",
+        ),
+        click.option(
+            "--relay-stream",
+            default=DEFAULT_STREAM,
+            show_default=True,
+            envvar="STANCELINE_RELAY_STREAM",
+            show_envvar=True,
+            type=Pattern("NAME", _STREAM_NAME, STREAM_RULE),
+            help="With --relay-to: the JetStream stream, created when missing.",
+        ),
+        click.option(
+            "--relay-subject",
+            default=DEFAULT_PREFIX,
+            show_default=True,
+            envvar="STANCELINE_RELAY_SUBJECT",
+            show_envvar=True,
+            type=Pattern("PREFIX", _SUBJECT, SUBJECT_RULE),
+            help="With --relay-to: each event goes on PREFIX.<actor code>.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def relay_beside(
+    url: str | None, stream: str, prefix: str, log_format: str
+) -> Iterator[list[RelayStatus]]:
+    """While the block runs, a relay following the log on a thread (none without `url`);
+    the status of each, for /metrics. It retries NATS and restarts after failures by itself,
+    so it never keeps the server from serving."""
+    if url is None:
+        yield []
+        return
+    from stanceline.interfaces.http.logs import json_line
+
+    def say(line: str) -> None:
+        click.echo(json_line(line, "stanceline.relay") if log_format == "json" else line, err=True)
+
+    runner = RelayThread(_app().relay(url, stream=stream, prefix=prefix, say=say))
+    runner.start()
+    try:
+        with _stopped_before_sigterm(runner):
+            yield [runner.status]
+    finally:
+        runner.stop()
+
+
+@contextmanager
+def _stopped_before_sigterm(runner: RelayThread) -> Iterator[None]:
+    """A SIGTERM that ends the process stops the relay first.
+
+    uvicorn's single server handles SIGTERM while it runs, and once shut down raises it again
+    with the handler it found, this one: the relay finishes its page, then the signal does
+    what it did before (by default, end the process). uvicorn's supervisor of workers keeps
+    its own handler and returns instead; the block's end stops the relay then.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        runner.stop()
+        signal.signal(signum, previous)
+        signal.raise_signal(signum)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is None:  # a handler not installed from Python: take it as the default
+        previous = signal.SIG_DFL
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is stop:
+            signal.signal(signal.SIGTERM, previous)

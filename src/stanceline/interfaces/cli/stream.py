@@ -15,6 +15,7 @@ from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.facts import FactKind
 from stanceline.domain.knowledge import MAX_POSITION
 from stanceline.interfaces.cli.base import ACTORS_ENV, _app, _Lazy, cli
+from stanceline.interfaces.cli.relay import relay_beside, relay_beside_options
 from stanceline.stream.subscription import Subscription
 
 # What the workers of `serve --workers` read (interfaces/http/app.py: app_from_env).
@@ -151,8 +152,27 @@ class _ServeCommand(click.Command):
     show_envvar=True,
     help="/readyz answers 503 when the read model is more than this many positions behind the log.",
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    envvar="STANCELINE_READ_ONLY",
+    show_envvar=True,
+    help="Never write on any path (a server on a PostgreSQL replica): answer from the read "
+    "model as it stands, say its position in a Stanceline-Position header, refuse writes "
+    "(403); `stanceline project --follow` on the primary keeps the model up to date.",
+)
+@relay_beside_options
 def serve(
-    host: str, port: int, token_file: str | None, workers: int, log_format: str, ready_lag: int
+    host: str,
+    port: int,
+    token_file: str | None,
+    workers: int,
+    log_format: str,
+    ready_lag: int,
+    read_only: bool,
+    relay_to: str | None,
+    relay_stream: str,
+    relay_subject: str,
 ) -> None:
     """Serve the HTTP API until interrupted (OpenAPI at /openapi.json, docs at /docs;
     /healthz, /readyz and /metrics for the platform)."""
@@ -160,18 +180,37 @@ def serve(
     from stanceline.interfaces import http
 
     lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
+    read_only = read_only or lazy.read_only
+    if read_only and relay_to:
+        # A standby has no NOTIFY and cannot be the source of truth's relay: one per store.
+        raise click.UsageError(
+            "--relay-to goes with a server on the primary, not with --read-only: run the "
+            "relay where the log is written"
+        )
     tokens = http.load_tokens(token_file) if token_file else None
+    # One relay, stopped when the command ends: in this process (with workers, the supervisor).
+    relays = click.get_current_context().with_resource(
+        relay_beside(relay_to, relay_stream, relay_subject, log_format)
+    )
     if workers == 1:
         api = http.create_app(
-            lazy.store, actors_file=lazy.actors_file, tokens=tokens, ready_lag=ready_lag
+            lazy.store,
+            actors_file=lazy.actors_file,
+            tokens=tokens,
+            ready_lag=ready_lag,
+            read_only=read_only,
+            relays=relays,
         )
-        _say_writers(http.writers(api), log_format)
+        _say_writers([] if read_only else http.writers(api), log_format, read_only)
         http.run(api, host=host, port=port, log_format=log_format)
         return
     # Open the store here once: a bad store or catalogue is one line now, not a crash in
     # every worker; and the tables exist before the workers race to use them.
-    Stanceline(lazy.store, ActorCatalogue.with_extension(lazy.actors_file)).close()
-    _say_writers(sorted(tokens if tokens is not None else http.env_tokens(os.environ)), log_format)
+    Stanceline(
+        lazy.store, ActorCatalogue.with_extension(lazy.actors_file), read_only=read_only
+    ).close()
+    named = sorted(tokens if tokens is not None else http.env_tokens(os.environ))
+    _say_writers([] if read_only else named, log_format, read_only)
     # The workers are new processes: they read their settings from the environment.
     os.environ[STORE_ENV] = store_url(lazy.store)
     if lazy.actors_file:
@@ -179,11 +218,14 @@ def serve(
     if token_file:
         os.environ[http.TOKEN_FILE_ENV] = str(Path(token_file).resolve())
     os.environ[READY_LAG_ENV] = str(ready_lag)
-    http.run_workers(workers, host=host, port=port, log_format=log_format)
+    os.environ[http.READ_ONLY_ENV] = "1" if read_only else ""
+    http.run_workers(workers, host=host, port=port, log_format=log_format, relays=relays)
 
 
-def _say_writers(writers: list[str], log_format: str) -> None:
+def _say_writers(writers: list[str], log_format: str, read_only: bool = False) -> None:
     from stanceline.interfaces.http.logs import json_line
 
     line = f"writers: {', '.join(writers)}" if writers else "writes disabled: no token"
+    if read_only:
+        line = "read-only: writes are refused, answers come from the read model as it stands"
     click.echo(json_line(line) if log_format == "json" else line, err=True)

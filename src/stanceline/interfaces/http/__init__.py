@@ -10,6 +10,7 @@ details; reads answer the same JSON as the CLI's --json, from the same models.
 from stanceline.errors import ProblemError, TokenFileError
 from stanceline.interfaces.http.app import (
     DEFAULT_READY_LAG,
+    READ_ONLY_ENV,
     READY_LAG_ENV,
     TOKEN_FILE_ENV,
     app_from_env,
@@ -27,6 +28,7 @@ from stanceline.interfaces.http.problems import FieldProblem, Problem, problem_o
 __all__ = [
     "DEFAULT_READY_LAG",
     "READY_LAG_ENV",
+    "READ_ONLY_ENV",
     "TOKEN_FILE_ENV",
     "FieldProblem",
     "Problem",

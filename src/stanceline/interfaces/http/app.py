@@ -8,7 +8,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from stanceline.application import Stanceline
+from stanceline.application.relay_status import RelayStatus
 from stanceline.config import STORE_ENV
 from stanceline.domain.actors import ActorCatalogue
 from stanceline.domain.intake import FactInput
@@ -34,8 +35,9 @@ from stanceline.interfaces.http.auth import BodyLimit, env_tokens, load_tokens
 from stanceline.interfaces.http.bell import LoopBell
 from stanceline.interfaces.http.deps import Settings
 from stanceline.interfaces.http.logs import log_config
-from stanceline.interfaces.http.metrics import MULTIPROC_ENV, Metrics
+from stanceline.interfaces.http.metrics import MULTIPROC_ENV, Metrics, share_relays
 from stanceline.interfaces.http.observe import Observe
+from stanceline.interfaces.http.position import Positioned
 from stanceline.interfaces.http.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
@@ -56,6 +58,8 @@ STORE_THREADS = 8  # below the SQLite connection pool (5 + 10 overflow)
 TOKEN_FILE_ENV = "STANCELINE_TOKEN_FILE"
 ACTORS_ENV = "STANCELINE_ACTORS"
 READY_LAG_ENV = "STANCELINE_READY_LAG"
+READ_ONLY_ENV = "STANCELINE_READ_ONLY"
+TRUE_WORDS = ("1", "true", "yes", "on")  # what click reads as true for a flag's envvar
 DEFAULT_READY_LAG = 1000
 APP_FACTORY = "stanceline.interfaces.http:app_from_env"
 
@@ -114,20 +118,31 @@ def create_app(
     poll: float | None = None,
     environ: Mapping[str, str] | None = None,
     ready_lag: int = DEFAULT_READY_LAG,
+    read_only: bool = False,
+    relays: Sequence[RelayStatus] = (),
 ) -> FastAPI:
     """The API over one store; `tokens` (name -> token) default to $STANCELINE_API_TOKEN.
 
     `poll`: how long an idle event stream waits when nothing wakes it (default: the store's
     poll interval, 0.1 s on SQLite, 2 s on PostgreSQL, where NOTIFY wakes streams at once).
     `ready_lag`: how many positions the read model may be behind the log for /readyz.
+    `relays`: the status of each relay running in this process, for /metrics.
+    `read_only`: never write on any path (a server on a replica): writes answer 403, and
+    every answer says the read model's position it was made at (Stanceline-Position).
     """
     if tokens is None:
         tokens = env_tokens(os.environ if environ is None else environ)
-    engine = Stanceline(store, catalogue or ActorCatalogue.with_extension(actors_file))
+    catalogue = catalogue or ActorCatalogue.with_extension(actors_file)
+    engine = Stanceline(store, catalogue, read_only=read_only)
     settings = Settings(
-        dict(tokens), max_body_size, heartbeat, poll or engine.poll_interval, ready_lag
+        dict(tokens),
+        max_body_size,
+        heartbeat,
+        poll or engine.poll_interval,
+        ready_lag,
+        read_only=read_only,
     )
-    metrics = Metrics(engine.view.behind)
+    metrics = Metrics(engine.view.behind, relays)
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
@@ -159,6 +174,8 @@ def create_app(
     api.state.limiter = anyio.CapacityLimiter(STORE_THREADS)
     api.state.metrics = metrics
     api.add_middleware(BodyLimit, limit=max_body_size)
+    if read_only:
+        api.add_middleware(Positioned, view=engine.view, limiter=api.state.limiter)
     api.add_exception_handler(ProblemError, _on_problem)
     api.add_exception_handler(StancelineError, _on_stanceline_error)
     api.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -257,6 +274,7 @@ def app_from_env() -> FastAPI:
         actors_file=os.environ.get(ACTORS_ENV) or None,
         tokens=load_tokens(token_file) if token_file else None,
         ready_lag=int(os.environ.get(READY_LAG_ENV) or DEFAULT_READY_LAG),
+        read_only=os.environ.get(READ_ONLY_ENV, "") in TRUE_WORDS,
     )
     _settle_heap()
     return api
@@ -293,16 +311,22 @@ def run(api: FastAPI, host: str = "127.0.0.1", port: int = 8000, log_format: str
 
 
 def run_workers(
-    workers: int, host: str = "127.0.0.1", port: int = 8000, log_format: str = "text"
+    workers: int,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_format: str = "text",
+    relays: Sequence[RelayStatus] = (),
 ) -> None:
     """Serve with `workers` processes on one port, each making its app with app_from_env.
 
     uvicorn's supervisor binds the port, starts the workers, restarts one that dies, and
     stops them all on Ctrl-C or SIGTERM. The workers share one new, empty folder for their
-    metrics (prometheus-client's multiprocess mode), removed when the server stops.
+    metrics (prometheus-client's multiprocess mode), removed when the server stops; the
+    gauges of `relays` (running in this process) are written there too.
     """
     folder = tempfile.mkdtemp(prefix="stanceline-metrics-")
     os.environ[MULTIPROC_ENV] = folder
+    unshare = share_relays(relays)  # the supervisor's relays, in the workers' /metrics
     try:
         uvicorn.run(
             APP_FACTORY,
@@ -315,5 +339,6 @@ def run_workers(
             access_log=False,
         )
     finally:
+        unshare()
         os.environ.pop(MULTIPROC_ENV, None)
         shutil.rmtree(folder, ignore_errors=True)

@@ -111,8 +111,18 @@ async def writer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
-    """The name of the writer whose token the request carries (403 with none configured)."""
-    tokens = _settings(request).tokens
+    """The name of the writer whose token the request carries (403 with none configured,
+    or on a server that only reads)."""
+    settings = _settings(request)
+    if settings.read_only:
+        raise ProblemError(
+            403,
+            "read-only",
+            "This server only reads",
+            "this server was started to read only (serve --read-only, on a replica): "
+            "send writes to the primary; nothing was recorded",
+        )
+    tokens = settings.tokens
     if not tokens:
         raise ProblemError(
             403,

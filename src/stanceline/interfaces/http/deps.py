@@ -31,6 +31,7 @@ class Settings:
     heartbeat: float
     poll: float
     ready_lag: int = 1000  # /readyz: how many positions the read model may be behind the log
+    read_only: bool = False  # never writes: writes answer 403 (a server on a replica)
     closing: threading.Event = field(default_factory=threading.Event)
 
 

@@ -8,6 +8,7 @@ are not API, so they are not in the OpenAPI document (docs/http.md describes the
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any, cast
 
 from fastapi import APIRouter, Request, Response
@@ -39,7 +40,18 @@ async def readyz(request: Request) -> Response:
         detail = "the store could not answer (the server's log says why)"
         return _not_ready(request, "store-unavailable", "Store unavailable", detail)
     lag = max(head - projected, 0)
-    positions = {"position": head, "projected_position": projected, "lag": lag}
+    positions: dict[str, Any] = {"position": head, "projected_position": projected, "lag": lag}
+    engine = _engine(request)
+    if engine.as_it_stands:
+        # A server that only reads: how far its store's server replays behind the primary.
+        positions["read_only"] = True
+        try:
+            replication = await _off_loop(request, engine.replication)
+        except Exception as error:
+            said = " ".join(str(error).split())
+            log.warning("the store did not say how far it replays: %s", said)
+            replication = None
+        positions["replica"] = None if replication is None else asdict(replication)
     if lag > allowed:
         detail = (
             f"the read model is {lag} position{'s' if lag != 1 else ''} behind the log "

@@ -22,7 +22,9 @@ from stanceline.errors import (
     ProblemError,
     QueryError,
     StancelineError,
+    StoreBehindError,
     StoreBusyError,
+    StoreReadOnlyError,
     UnknownActorError,
     UnknownFactError,
 )
@@ -114,6 +116,12 @@ def problem_of(error: StancelineError) -> ProblemError:
         return ProblemError(404, "unknown-fact", "Unknown fact", str(error))
     if isinstance(error, FactStateError):
         return ProblemError(409, "fact-state", "Not allowed in the fact's state", str(error))
+    if isinstance(error, StoreReadOnlyError):
+        return ProblemError(403, "read-only", "The store is read-only here", str(error))
+    if isinstance(error, StoreBehindError):
+        return ProblemError(
+            503, "store-behind", "Not projected yet", str(error), headers={"Retry-After": "1"}
+        )
     if isinstance(error, StoreBusyError):
         return ProblemError(
             503, "store-busy", "Store busy", str(error), headers={"Retry-After": "1"}
