@@ -151,3 +151,14 @@ def test_the_projector_follows_new_events_until_stopped(primary: Stanceline) -> 
     assert primary.view.stale_actors() == []
     assert primary.status().position == position + 1
     primary.close()
+
+
+def test_an_index_of_another_format_is_refused_in_one_line(primary: Stanceline) -> None:
+    with primary.view.dialect.writing() as c:
+        primary.view.dialect.run(c, "UPDATE {format} SET version = 1")
+    with pytest.raises(StoreReadOnlyError, match="temporal index is in format 1, this release"):
+        Stanceline(primary.store.url, read_only=True)
+    # Where it can be written, the index is rebuilt in this release's format, as before.
+    Stanceline(primary.store.url).close()
+    Stanceline(primary.store.url, read_only=True).close()
+    primary.close()

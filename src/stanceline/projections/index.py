@@ -25,7 +25,8 @@ discarded and every actor marked stale when it is opened (check_format).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -37,7 +38,7 @@ from stanceline.domain.claims import counting
 from stanceline.domain.facts import Component, Rank
 from stanceline.domain.segments import Segment, stance_segments, summary_segments
 from stanceline.domain.stance import Answer, Occurrence
-from stanceline.errors import LockBusyError
+from stanceline.errors import LockBusyError, StoreReadOnlyError
 from stanceline.projections.dialect import UPSTREAM, Dialect
 from stanceline.projections.rows import CURRENT
 
@@ -128,7 +129,7 @@ class SegmentIndex:
             found = self._format(c)
         if found == INDEX_FORMAT:
             return None  # what every opening finds, in one read
-        with self.dialect.writing() as c:
+        with _refused_read_only(found), self.dialect.writing() as c:
             found = self._format(c)
             if found == INDEX_FORMAT:
                 return None  # another process did it first
@@ -317,3 +318,17 @@ def _dump(answer: Answer, part: str) -> str:
 
 def _answers(record: Any) -> dict[str, str]:
     return {part: record[part] for part in PARTS}
+
+
+@contextmanager
+def _refused_read_only(found: int | None) -> Iterator[None]:
+    """A read-only process cannot re-index a store written in another format: say so."""
+    try:
+        yield
+    except StoreReadOnlyError:
+        written = f"format {found}" if found else "a format before formats were recorded"
+        raise StoreReadOnlyError(
+            f"this store's temporal index is in {written}, this release's is {INDEX_FORMAT}, "
+            "and the store is read-only here: open it once where it can be written (on the "
+            "primary, `stanceline project`), so that it is re-indexed"
+        ) from None
