@@ -160,6 +160,27 @@ ROWS = [
     Row("live lag p50, SQLite", _at("lag", "p50_ms"), "ms"),
     Row("live lag p99, SQLite", _at("lag", "p99_ms"), "ms", "<= 250 ms", lambda v: v <= 250),
     Row("load, PostgreSQL", _at("pg_load", "rate"), "/s"),
+    Row("stance p50, PostgreSQL", _at("pg_stance", "p50_ms"), "ms"),
+    Row("stance p99, PostgreSQL", _at("pg_stance", "p99_ms"), "ms"),
+    Row(
+        "stance p50, PostgreSQL / SQLite",
+        _ratio(_at("pg_stance", "p50_ms"), _at("stance", "p50_ms")),
+        "x",
+        "<= 2x",
+        lambda v: v <= 2,
+    ),
+    Row("known-at (@N) p50, PostgreSQL", _at("pg_known_at", "p50_ms"), "ms"),
+    Row(
+        "known-at p50 / stance p50, PostgreSQL",
+        _ratio(_at("pg_known_at", "p50_ms"), _at("pg_stance", "p50_ms")),
+        "x",
+    ),
+    Row("world p50, PostgreSQL", _at("pg_world", "p50_ms"), "ms"),
+    Row(
+        "world p50, PostgreSQL / SQLite",
+        _ratio(_at("pg_world", "p50_ms"), _at("world", "p50_ms")),
+        "x",
+    ),
     Row(
         "catch-up, PostgreSQL",
         _at("pg_catchup", "rate"),

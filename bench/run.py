@@ -266,6 +266,12 @@ def _postgres(record: generate.Record, notes: list[str], nats: str | None) -> di
             url = f"{POSTGRES_URL}?schema={schema}"
             files = [str(f) for f in record.files]
             found = {"pg_load": _step("load", {"store": url, "files": files}, notes, name)}
+            # The questions, beside SQLite's at the same size (the same seeded queries).
+            found["pg_index"] = _step("index", {"store": url}, notes, name)
+            queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
+            found["pg_stance"] = _step("stance", {**queries, **STANCE}, notes, name)
+            found["pg_known_at"] = _step("known_at", {**queries, **STANCE}, notes, name)
+            found["pg_world"] = _step("world", {**queries, **WORLD}, notes, name)
             found["pg_catchup"] = _step("catchup", {"store": url, **CATCH_UP}, notes, name)
             if nats is not None:
                 found["pg_relay"] = _relay(url, nats, "pg", record.actors, notes, name)

@@ -112,6 +112,14 @@ class PostgresDialect(Dialect):
     def position(self) -> int:
         return self.tracking.max_tracking_id(UPSTREAM) or 0
 
+    @contextmanager
+    def reading_one(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor on a pooled connection, outside any transaction block: the pool's
+        connections are in autocommit mode, so one statement is its own transaction, read
+        from one snapshot, in one round trip instead of BEGIN, the statement and ROLLBACK."""
+        with self.datastore.get_connection() as connection, connection.cursor() as c:
+            yield c
+
     def track(self, c: Any, position: int) -> None:
         library.insert_tracking(self.tracking, c, UPSTREAM, position)
 

@@ -70,6 +70,10 @@ class Dialect(ABC):
         """A read transaction's cursor."""
         return self.datastore.transaction(commit=False)  # type: ignore[no-any-return]
 
+    def reading_one(self) -> AbstractContextManager[Any]:
+        """A cursor for one statement, which is then its own transaction (the hot reads)."""
+        return self.reading()
+
     def reading_at_once(self) -> AbstractContextManager[Any | None]:
         """A read transaction's cursor if one can be had without waiting, else None.
 

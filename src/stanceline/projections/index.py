@@ -165,7 +165,7 @@ class SegmentIndex:
         return None if record is None else _answers(record)
 
     def _lookup(self, actor: str, on: date) -> Any:
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 f"SELECT changed, built, {_ANSWERS} FROM {{indexed}} i WHERE i.actor = :actor",
@@ -193,11 +193,17 @@ class SegmentIndex:
                 record = c.fetchone()
         except OperationalError:
             return None  # the whole way tells the store's trouble, if it lasts
-        if record is None or record["built"] < record["changed"]:
-            return None
-        if int(record["head"] or 0) > int(record["at"] or 0):
-            return None
-        return _answers(record)
+        return _current(record)
+
+    def answers_now(self, actor: str, on: date) -> dict[str, str] | None:
+        """answers_at_once through an ordinary read: the actor's answers on `on` when the
+        model is at the end of the log and the actor's segments are up to date, in one
+        statement (one round trip on PostgreSQL), else None: the caller asks the whole way.
+        """
+        with self.dialect.reading_one() as c:
+            self.dialect.run(c, _AT_ONCE, {"actor": actor, "on": on.isoformat(), "app": UPSTREAM})
+            record = c.fetchone()
+        return _current(record)
 
     def world_on(self, on: date) -> list[tuple[str, dict[str, str] | None]]:
         """Every actor with a fact that counts and its answers on `on` (as answers_on), by code.
@@ -211,7 +217,7 @@ class SegmentIndex:
                 self.refresh(actor, wait=False)
             except LockBusyError:
                 break  # a writer holds the lock: the rest stay behind, answered from facts
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 f"SELECT i.actor, i.built < i.changed AS stale, {_ANSWERS} FROM {{indexed}} i "
@@ -225,7 +231,7 @@ class SegmentIndex:
 
     def stale_actors(self) -> list[str]:
         """The actors whose segments are behind their facts."""
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(c, "SELECT actor FROM {indexed} WHERE built < changed ORDER BY actor")
             return [record["actor"] for record in c.fetchall()]
 
@@ -278,6 +284,15 @@ class SegmentIndex:
 
 
 _COMPONENTS = {component.value: component for component in Component}
+
+
+def _current(record: Any) -> dict[str, str] | None:
+    """An _AT_ONCE record's answers, if nothing is left to do first (else None)."""
+    if record is None or record["built"] < record["changed"]:
+        return None
+    if int(record["head"] or 0) > int(record["at"] or 0):
+        return None
+    return _answers(record)
 
 
 def _occurrences(records: Iterable[Any]) -> list[Occurrence]:

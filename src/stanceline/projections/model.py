@@ -98,6 +98,7 @@ class ReadModel:
         # The temporal index's questions (index.py), asked of the read model.
         self.answers_on = index.answers_on
         self.answers_at_once = index.answers_at_once
+        self.answers_now = index.answers_now
         self.world_on = index.world_on
         self.stale_actors = index.stale_actors
         self.refresh = index.refresh
@@ -132,7 +133,7 @@ class ReadModel:
 
     def stored_id(self) -> str | None:
         """This store's id if it has one yet (None), without making one."""
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(c, "SELECT id FROM {store}")
             found = c.fetchone()
         return None if found is None else str(found["id"])
@@ -151,7 +152,7 @@ class ReadModel:
 
         Asked before every query: one round trip tells that nothing is new.
         """
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 "SELECT {head} AS head, "
@@ -253,7 +254,7 @@ class ReadModel:
         statement = f"SELECT {COLUMNS} FROM {{versions}} WHERE {where} ORDER BY {order}"
         if limit is not None:
             statement += f" LIMIT {int(limit)}"
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(c, statement, params)
             return [to_row(record) for record in c.fetchall()]
 
@@ -343,7 +344,7 @@ class ReadModel:
 
     def actors(self, known_at: int | None = None) -> list[str]:
         """Every actor with a fact that counts, sorted by code."""
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 "SELECT DISTINCT actor FROM {versions} "
@@ -357,7 +358,7 @@ class ReadModel:
 
         A range open at the start (`../D`, earliest 0001-01-01) counts from its last day.
         """
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 "SELECT COUNT(*) AS facts, COUNT(DISTINCT actor) AS actors, "
@@ -389,7 +390,7 @@ class ReadModel:
 
     def position_at(self, moment: datetime) -> int:
         """The longest prefix of the log whose events were all recorded at or before `moment`."""
-        with self.dialect.reading() as c:
+        with self.dialect.reading_one() as c:
             self.dialect.run(
                 c,
                 "SELECT MIN(position) AS first_later FROM {versions} WHERE recorded_at > :moment",
