@@ -75,6 +75,9 @@ def main() -> None:
         seconds[size] = round(time.perf_counter() - begin, 1)
         _log(f"size {report.size_name(size)} done in {seconds[size]} s")
     by_size[sizes[0]].update(_postgres(generate.record(sizes[0]), notes, nats))
+    if len(sizes) > 1 and not os.environ.get("BENCH_PG_LARGEST_SKIP"):
+        # The questions on PostgreSQL at the largest size too, beside SQLite's there.
+        by_size[sizes[-1]].update(_postgres_questions(generate.record(sizes[-1]), notes))
     table = report.table(sizes, by_size)
     total = round(time.perf_counter() - started, 1)
     run = {
@@ -278,6 +281,33 @@ def _postgres(record: generate.Record, notes: list[str], nats: str | None) -> di
             lag = {"store": url, "actors": record.actors, "prefix": LIVE_PREFIX, **LAG}
             found["pg_lag"] = _step("lag", lag, notes, name)
             found["pg_server"] = {"version": admin.info.server_version}
+            return found
+        finally:
+            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _postgres_questions(record: generate.Record, notes: list[str]) -> dict[str, Any]:
+    """Load, index, stance, known-at, world and HTTP on PostgreSQL, in a fresh schema."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        return {}  # _postgres said so already
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    name = f"PostgreSQL {report.size_name(record.size)}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            url = f"{POSTGRES_URL}?schema={schema}"
+            files = [str(f) for f in record.files]
+            found = {"pg_load": _step("load", {"store": url, "files": files}, notes, name)}
+            found["pg_index"] = _step("index", {"store": url}, notes, name)
+            queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
+            found["pg_stance"] = _step("stance", {**queries, **STANCE}, notes, name)
+            found["pg_known_at"] = _step("known_at", {**queries, **STANCE}, notes, name)
+            found["pg_world"] = _step("world", {**queries, **WORLD}, notes, name)
+            found["pg_http"] = _http(url, record.actors, notes)
             return found
         finally:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
