@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,10 +46,9 @@ import nats
 import nats.errors
 import nats.js.errors
 import psycopg
-from nats.js import JetStreamContext
 
-from bench import generate
-from bench.measure import percentile
+from bench import generate, relay
+from bench.measure import free_port, percentile
 from stanceline.application import Stanceline
 from stanceline.domain.events import fact_event
 from stanceline.domain.intake import validate_fact
@@ -211,12 +209,12 @@ def start_all(layout: Layout, head: int) -> None:
             ["serve", "--read-only", "--port", str(layout.ports["replica serve"])],
         ),
     }
-    problem = nats_problem(NATS_URL)
+    problem = relay.unavailable(NATS_URL)
     layout.nats = problem is None
     if problem is None:
         layout.stream = f"BENCH_LAYOUT_{TAG}".upper()
-        relay = ["relay", "--to", NATS_URL, "--stream", layout.stream]
-        commands["relay"] = (PRIMARY, [*relay, "--subject", f"bench.layout.{TAG}"])
+        relaying = ["relay", "--to", NATS_URL, "--stream", layout.stream]
+        commands["relay"] = (PRIMARY, [*relaying, "--subject", f"bench.layout.{TAG}"])
     else:
         layout.notes.append(f"relay not run: {problem}")
     for role, (server, args) in commands.items():
@@ -272,7 +270,7 @@ def take_down(layout: Layout, primary: psycopg.Connection[Any]) -> None:
         stop(running)
     if layout.stream:
         try:
-            asyncio.run(delete_stream(layout.stream))
+            relay.delete_stream(NATS_URL, layout.stream)
         except (OSError, nats.errors.Error) as error:
             log(f"the stream {layout.stream} could not be deleted: {error}")
     if layout.schema:
@@ -282,12 +280,6 @@ def take_down(layout: Layout, primary: psycopg.Connection[Any]) -> None:
 
 def tail(path: Path) -> str:
     return " | ".join(path.read_text(errors="replace").strip().splitlines()[-5:])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def record_of(size: int, scratch: Path) -> generate.Record:
@@ -686,46 +678,17 @@ def wait_projected(layout: Layout, target: int, said: TextIO, since: float) -> d
 # NATS JetStream: the relay's stream.
 
 
-def nats_problem(url: str) -> str | None:
-    """Why the relay cannot run against `url` (no server, no JetStream), or None."""
-
-    async def probe() -> None:
-        nc = await nats.connect(url, allow_reconnect=False, connect_timeout=2)
-        try:
-            await nc.jetstream().account_info()
-        finally:
-            await nc.close()
-
-    try:
-        asyncio.run(probe())
-    except (OSError, TimeoutError, nats.errors.Error) as error:
-        return f"NATS with JetStream not reachable at {url}: {error or type(error).__name__}"
-    return None
-
-
-async def last_position(js: JetStreamContext, stream: str) -> int:
-    """The ce-position of the stream's last message (0: none, or no stream yet)."""
-    try:
-        info = await js.stream_info(stream)
-        if not info.state.last_seq:
-            return 0
-        last = await js.get_msg(stream, info.state.last_seq)
-    except nats.js.errors.NotFoundError:
-        return 0
-    return int((last.headers or {}).get("ce-position", 0))
-
-
 async def wait_relayed(
     stream: str, position: int, timeout: float, process: subprocess.Popen[bytes] | None
 ) -> float | None:
     """The moment (perf_counter) the stream's last message reached `position`; None if not
     within `timeout` seconds, or when `process` exited first."""
-    nc = await nats.connect(NATS_URL, allow_reconnect=False, connect_timeout=2)
+    nc = await relay.connect(NATS_URL)
     deadline = time.perf_counter() + timeout
     try:
         js = nc.jetstream()
         while time.perf_counter() < deadline and (process is None or process.poll() is None):
-            if await last_position(js, stream) >= position:
+            if await relay.last_position(js, stream) >= position:
                 return time.perf_counter()
             await asyncio.sleep(0.005)
         return None
@@ -751,16 +714,6 @@ def relayed_at(
         return found[0] if found else None
 
     return moment
-
-
-async def delete_stream(name: str) -> None:
-    nc = await nats.connect(NATS_URL, allow_reconnect=False, connect_timeout=2)
-    try:
-        await nc.jetstream().delete_stream(name)
-    except nats.js.errors.NotFoundError:
-        pass
-    finally:
-        await nc.close()
 
 
 # The report.

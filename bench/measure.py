@@ -7,6 +7,7 @@ import json
 import math
 import random
 import resource
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,13 @@ RESULT_PREFIX = "BENCH-RESULT "
 QUERY_FIRST_DAY = datetime.date(2000, 1, 1)
 QUERY_LAST_DAY = datetime.date(2026, 6, 30)
 WARM_UP = 3
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server the step starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def peak_rss_mb() -> float:

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from bench.measure import RESULT_PREFIX, emit, latency_summary, vm_hwm_mb
+from bench.measure import RESULT_PREFIX, emit, free_port, latency_summary, vm_hwm_mb
 from stanceline.application import Stanceline
 from stanceline.application.relay import Backoff
 
@@ -78,7 +77,7 @@ def unavailable(url: str) -> str | None:
     """Why the relay row cannot run against `url` (no server, no JetStream), or None."""
 
     async def probe() -> None:
-        nc = await _connect(url)
+        nc = await connect(url)
         try:
             await nc.jetstream().account_info()
         finally:
@@ -94,7 +93,7 @@ def unavailable(url: str) -> str | None:
     return None
 
 
-async def _connect(url: str) -> Client:
+async def connect(url: str) -> Client:
     """One attempt to connect, quietly (nats-py would retry and log each failure)."""
 
     async def quiet(error: Exception) -> None:
@@ -114,7 +113,7 @@ def delete_stream(url: str, name: str) -> None:
     """Delete the stream `name` (nothing when it is missing)."""
 
     async def delete() -> None:
-        nc = await _connect(url)
+        nc = await connect(url)
         try:
             await nc.jetstream().delete_stream(name)
         except nats.js.errors.NotFoundError:
@@ -156,7 +155,7 @@ def catchup(args: dict[str, Any]) -> None:
 
 
 async def _stream_state(url: str, name: str) -> tuple[int, int]:
-    nc = await _connect(url)
+    nc = await connect(url)
     try:
         info = await nc.jetstream().stream_info(name)
         return info.state.messages, info.state.bytes
@@ -241,9 +240,7 @@ def _sse_follower(
 ) -> tuple[subprocess.Popen[bytes], threading.Thread]:
     """`stanceline serve` on the store, and a thread reading its event stream from `start`:
     when each of the live facts' events arrived (time.time()), into `arrived`."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     script = str(Path(sys.executable).with_name("stanceline"))
     server = subprocess.Popen(
         [script, "--store", store, "serve", "--port", str(port)],
@@ -303,7 +300,7 @@ async def _consume(args: dict[str, Any], start: int) -> tuple[dict[str, float], 
             if len(stored) >= count:
                 done.set()
 
-    nc = await _connect(args["nats"])
+    nc = await connect(args["nats"])
     try:
         js = nc.jetstream()
         await _caught_up(js, args["stream"], start)
@@ -329,17 +326,23 @@ async def _consume(args: dict[str, Any], start: int) -> tuple[dict[str, float], 
         await nc.close()
 
 
+async def last_position(js: JetStreamContext, stream: str) -> int:
+    """The ce-position of the stream's last message (0: none, or no stream yet)."""
+    try:
+        info = await js.stream_info(stream)
+        if not info.state.last_seq:
+            return 0
+        last = await js.get_msg(stream, info.state.last_seq)
+    except nats.js.errors.NotFoundError:
+        return 0  # the relay has not made it yet
+    return int((last.headers or {}).get("ce-position", 0))
+
+
 async def _caught_up(js: JetStreamContext, stream: str, position: int) -> None:
     """Wait until the stream's last message holds the event at `position` (or later)."""
     deadline = time.monotonic() + CAUGHT_UP
     while time.monotonic() < deadline:
-        try:
-            info = await js.stream_info(stream)
-            if info.state.last_seq:
-                last = await js.get_msg(stream, info.state.last_seq)
-                if int((last.headers or {}).get("ce-position", 0)) >= position:
-                    return
-        except nats.js.errors.NotFoundError:
-            pass  # the relay has not made it yet
+        if await last_position(js, stream) >= position:
+            return
         await asyncio.sleep(0.02)
     raise TimeoutError(f"the relay did not reach position {position} in {CAUGHT_UP:g} s")

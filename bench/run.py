@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate, relay, report
-from bench.measure import RESULT_PREFIX, vm_hwm_mb
+from bench.measure import RESULT_PREFIX, free_port, vm_hwm_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = generate.DATA / "run"
@@ -74,10 +73,12 @@ def main() -> None:
         by_size[size] = _size(size, size == sizes[-1], notes, nats)
         seconds[size] = round(time.perf_counter() - begin, 1)
         _log(f"size {report.size_name(size)} done in {seconds[size]} s")
-    by_size[sizes[0]].update(_postgres(generate.record(sizes[0]), notes, nats))
-    if len(sizes) > 1 and not os.environ.get("BENCH_PG_LARGEST_SKIP"):
+    smallest = _postgres(generate.record(sizes[0]), notes, nats, streams=True, http=False)
+    by_size[sizes[0]].update(smallest)
+    if smallest and len(sizes) > 1 and not os.environ.get("BENCH_PG_LARGEST_SKIP"):
         # The questions on PostgreSQL at the largest size too, beside SQLite's there.
-        by_size[sizes[-1]].update(_postgres_questions(generate.record(sizes[-1]), notes))
+        largest = _postgres(generate.record(sizes[-1]), notes, None, streams=False, http=True)
+        by_size[sizes[-1]].update(largest)
     table = report.table(sizes, by_size)
     total = round(time.perf_counter() - started, 1)
     run = {
@@ -201,7 +202,7 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
             "HTTP skipped: wrk is not installed (`make bench` installs it with apt-get as root)"
         )
         return {"skipped": "wrk not installed"}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     script = Path(sys.executable).with_name("stanceline")
     log = open(WORK / "serve.log", "w")  # noqa: SIM115 (closed below, after the server)
@@ -251,8 +252,12 @@ def _http(url: str, actors: list[str], notes: list[str]) -> dict[str, Any]:
         log.close()
 
 
-def _postgres(record: generate.Record, notes: list[str], nats: str | None) -> dict[str, Any]:
-    """Load, catch-up, relay and live lag on PostgreSQL, in a fresh schema dropped afterwards."""
+def _postgres(
+    record: generate.Record, notes: list[str], nats: str | None, *, streams: bool, http: bool
+) -> dict[str, Any]:
+    """On PostgreSQL, in a fresh schema dropped afterwards: the load and the questions
+    (index, stance, known-at, world: the same seeded queries as SQLite's); with `streams`
+    the catch-up, the relay and the live lag; with `http` the HTTP stance."""
     import psycopg
 
     try:
@@ -269,45 +274,20 @@ def _postgres(record: generate.Record, notes: list[str], nats: str | None) -> di
             url = f"{POSTGRES_URL}?schema={schema}"
             files = [str(f) for f in record.files]
             found = {"pg_load": _step("load", {"store": url, "files": files}, notes, name)}
-            # The questions, beside SQLite's at the same size (the same seeded queries).
             found["pg_index"] = _step("index", {"store": url}, notes, name)
             queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
             found["pg_stance"] = _step("stance", {**queries, **STANCE}, notes, name)
             found["pg_known_at"] = _step("known_at", {**queries, **STANCE}, notes, name)
             found["pg_world"] = _step("world", {**queries, **WORLD}, notes, name)
-            found["pg_catchup"] = _step("catchup", {"store": url, **CATCH_UP}, notes, name)
-            if nats is not None:
-                found["pg_relay"] = _relay(url, nats, "pg", record.actors, notes, name)
-            lag = {"store": url, "actors": record.actors, "prefix": LIVE_PREFIX, **LAG}
-            found["pg_lag"] = _step("lag", lag, notes, name)
+            if streams:
+                found["pg_catchup"] = _step("catchup", {"store": url, **CATCH_UP}, notes, name)
+                if nats is not None:
+                    found["pg_relay"] = _relay(url, nats, "pg", record.actors, notes, name)
+                lag = {"store": url, "actors": record.actors, "prefix": LIVE_PREFIX, **LAG}
+                found["pg_lag"] = _step("lag", lag, notes, name)
+            if http:
+                found["pg_http"] = _http(url, record.actors, notes)
             found["pg_server"] = {"version": admin.info.server_version}
-            return found
-        finally:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def _postgres_questions(record: generate.Record, notes: list[str]) -> dict[str, Any]:
-    """Load, index, stance, known-at, world and HTTP on PostgreSQL, in a fresh schema."""
-    import psycopg
-
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        return {}  # _postgres said so already
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    name = f"PostgreSQL {report.size_name(record.size)}"
-    with admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            url = f"{POSTGRES_URL}?schema={schema}"
-            files = [str(f) for f in record.files]
-            found = {"pg_load": _step("load", {"store": url, "files": files}, notes, name)}
-            found["pg_index"] = _step("index", {"store": url}, notes, name)
-            queries = {"store": url, "seed": QUERY_SEED, "actors": record.actors}
-            found["pg_stance"] = _step("stance", {**queries, **STANCE}, notes, name)
-            found["pg_known_at"] = _step("known_at", {**queries, **STANCE}, notes, name)
-            found["pg_world"] = _step("world", {**queries, **WORLD}, notes, name)
-            found["pg_http"] = _http(url, record.actors, notes)
             return found
         finally:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -383,12 +363,6 @@ def _ready(url: str, server: subprocess.Popen[bytes]) -> bool:
         except OSError:
             time.sleep(0.2)
     return False
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _tree_hwm(pid: int) -> float | None:

@@ -12,17 +12,22 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 
-from tests.stores import ADMIN_URL
+from stanceline.application import Stanceline
+from tests.stores import ADMIN_URL, POSTGRES, Stores
 
 REPLICA_URL = os.environ.get(
     "STANCELINE_TEST_REPLICA_URL", "postgresql://postgres@127.0.0.1:5433/test"
 )
 REQUIRE_ENV = "STANCELINE_REQUIRE_REPLICA"
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "00-clash-report-2025-07-04.jsonl"
 
 
 @functools.cache
@@ -88,3 +93,18 @@ def wait_replayed(timeout: float = 10) -> str:
                     pytrace=False,
                 )
             time.sleep(0.02)
+
+
+@contextmanager
+def seeded_primary(folder: Path) -> Iterator[Stanceline]:
+    """A store of its own on the primary the standby replicates, holding the seed article's
+    facts (skips or fails, as require_replica, when there is no standby); dropped after."""
+    require_replica()
+    stores = Stores(POSTGRES, folder)
+    app = Stanceline(stores.url())
+    try:
+        app.load_file(SEED, by="fixtures")
+        yield app
+    finally:
+        app.close()
+        stores.close()

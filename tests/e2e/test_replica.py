@@ -19,11 +19,9 @@ import pytest
 
 from stanceline.application import Stanceline
 from tests.e2e.faults import command
-from tests.integration.conftest import FIXTURES
 from tests.integration.test_read_only import behind
-from tests.replicas import replica_url, require_replica, wait_replayed
+from tests.replicas import replica_url, seeded_primary, wait_replayed
 from tests.serving import clean_env, serving, stop
-from tests.stores import POSTGRES, Stores
 
 pytestmark = pytest.mark.postgres
 
@@ -32,13 +30,8 @@ STANCE = "/actors/KAZ/stance?on=2025-07-04"
 
 @pytest.fixture
 def primary(tmp_path: Path) -> Iterator[Stanceline]:
-    require_replica()
-    stores = Stores(POSTGRES, tmp_path)
-    app = Stanceline(stores.url())
-    app.load_file(FIXTURES, by="fixtures")
-    yield app
-    app.close()
-    stores.close()
+    with seeded_primary(tmp_path) as app:
+        yield app
 
 
 def projector(store: str, log: Path) -> subprocess.Popen[bytes]:

@@ -162,3 +162,18 @@ def test_an_index_of_another_format_is_refused_in_one_line(primary: Stanceline) 
     Stanceline(primary.store.url).close()
     Stanceline(primary.store.url, read_only=True).close()
     primary.close()
+
+
+def test_a_position_past_the_log_is_refused_while_the_model_lags(
+    primary: Stanceline, reader: Stanceline
+) -> None:
+    # Known at a position past the log's end means every event stored: while the model
+    # lags, those it lacks would be left out, so it is refused as a position inside is.
+    past = f"@{primary.status().position + 100}"
+    behind(primary, ["not yet projected"])
+    with pytest.raises(StoreBehindError, match="not yet"):
+        reader.stance("KAZ", DAY, past)
+    primary.project()
+    assert reader.stance("KAZ", DAY, past) == primary.stance("KAZ", DAY, past)
+    reader.close()
+    primary.close()

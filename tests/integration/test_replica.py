@@ -18,10 +18,8 @@ from stanceline.errors import StoreReadOnlyError
 from stanceline.interfaces.http import create_app
 from tests.factories import fact
 from tests.http.conftest import TestClient
-from tests.integration.conftest import FIXTURES
 from tests.integration.test_read_only import behind
-from tests.replicas import replica_url, require_replica, wait_replayed
-from tests.stores import POSTGRES, Stores
+from tests.replicas import replica_url, seeded_primary, wait_replayed
 
 pytestmark = pytest.mark.postgres
 
@@ -31,14 +29,9 @@ TOKEN = "replica-test-token-0123456789"
 
 @pytest.fixture
 def primary(tmp_path: Path) -> Iterator[Stanceline]:
-    require_replica()
-    stores = Stores(POSTGRES, tmp_path)
-    app = Stanceline(stores.url())
-    app.load_file(FIXTURES, by="fixtures")
-    app.project()
-    yield app
-    app.close()
-    stores.close()
+    with seeded_primary(tmp_path) as app:
+        app.project()
+        yield app
 
 
 @pytest.fixture

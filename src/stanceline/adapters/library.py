@@ -1,14 +1,13 @@
 """Every touch of eventsourcing's private or overridden API (and of its connection pools).
 
 Everything else uses the library's public API: factories, recorders'
-select_notifications/insert_events/max_notification_id, datastores'
-transaction() and get_connection(), the event store's get(). Each touch here says why
-it is needed and what an upgrade must check. Written against eventsourcing 9.5.6
-(pyproject.toml pins it); tests/integration runs every touch on both stores. Every
-insert here seals its events (adapters/seals.py) before its transaction commits.
+select_notifications/insert_events/max_notification_id, datastores' transaction() and
+get_connection(), the event store's get(). Each touch here says why it is needed and what an
+upgrade must check. Written against eventsourcing 9.5.6 (pyproject.toml pins it);
+tests/integration runs every touch on both stores. Every insert here seals its events
+(adapters/seals.py) before its transaction commits.
 
-PostgreSQL's touches import psycopg inside the function: a SQLite store never
-loads it (about 150 ms a command).
+PostgreSQL's touches import psycopg in the function: a SQLite store never loads it (150 ms).
 """
 
 from __future__ import annotations
@@ -315,14 +314,15 @@ def postgres_create_tables(
         tracking.tracking_table_exists = True
     tracking.tracking_migration_previous = tracking.tracking_migration_current = migrated
     with recorder.datastore.transaction(commit=True) as curs:
-        if not (made := bool(migrated and ready(curs))) and not read_only:
+        there = bool(migrated and ready(curs))
+        if not (there or read_only):
             curs.execute("SELECT pg_advisory_xact_lock(hashtext('stanceline:create'))")
             recorder._create_table(curs)
             tracking._create_table(curs)
             create(curs)
-    if made or not read_only:
+    if complete := there or not read_only:  # there already, or made just now
         recorder.datastore.register_type_adapters()
-    return made or not read_only
+    return complete
 
 
 def postgres_insert(

@@ -121,9 +121,8 @@ class PostgresKind:
     def replication(self, recorder: ApplicationRecorder) -> Replication | None:
         """How far this server replays behind its primary (None: it is not a standby)."""
         assert isinstance(recorder, PostgresApplicationRecorder)
-        with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(REPLICATION)
-            found = curs.fetchone()
+        with recorder.datastore.get_connection() as connection:  # one statement, autocommit
+            found = connection.execute(REPLICATION).fetchone()
         if found is None or not found["standby"]:
             return None
         seconds = found["seconds"]

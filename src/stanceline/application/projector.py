@@ -47,8 +47,8 @@ class Projector:
         """
         self.read.view.store_id()
         before = self.read.view.position()
-        position = self.read.catch_up()
-        indexed = sum(self.read.view.refresh(actor) for actor in self.read.view.stale_actors())
+        indexed = self.read.build_index()
+        position = self.read.view.position()
         return Projected(position, max(position - before, 0), indexed)
 
     def follow(self, stop: threading.Event, say: Callable[[Projected], None]) -> None:

@@ -158,14 +158,14 @@ class ReadSide:
             return Knowledge(None, None)
         known = parse_known_at(text)
         if known.position is not None:
-            if self.log.as_it_stands and known.position > projected:
-                head = self.log.head()
-                if known.position <= head:
-                    raise StoreBehindError(
-                        f"known at {known.text}: this server's read model holds the log to "
-                        f"position {projected}, not yet {known.position}: ask again shortly, "
-                        "or ask the primary"
-                    )
+            # Events in (projected, known] that the log holds and the model not yet would be
+            # left out of the answer: refused, whether or not the log reaches `known`.
+            if self.log.as_it_stands and known.position > projected and self.log.head() > projected:
+                raise StoreBehindError(
+                    f"known at {known.text}: this server's read model holds the log to "
+                    f"position {projected}, not yet {known.position}: ask again shortly, "
+                    "or ask the primary"
+                )
             return Knowledge(known.position, known.text)
         assert known.moment is not None
         return Knowledge(self.view.position_at(known.moment), known.text)

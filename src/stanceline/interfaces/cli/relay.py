@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -21,8 +21,6 @@ DEFAULT_PREFIX = "stanceline.events"
 # JetStream's stream names: no whitespace, dots, wildcards or path separators.
 _STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-STREAM_RULE = "a stream name (1-64 of A-Z, a-z, 0-9, _ and -)"
-SUBJECT_RULE = "a subject prefix (dot-separated A-Z, a-z, 0-9, _, -)"
 
 
 class NatsUrl(click.ParamType):  # type: ignore[type-arg]
@@ -52,30 +50,49 @@ class Pattern(click.ParamType):  # type: ignore[type-arg]
         return text
 
 
+def _to_option(*names: str, required: bool, help: str, **extra: Any) -> Callable[[F], F]:
+    return click.option(
+        *names, required=required, type=NatsUrl(), envvar="STANCELINE_RELAY_TO", help=help, **extra
+    )
+
+
+def _stream_option(*names: str, help: str, **extra: Any) -> Callable[[F], F]:
+    return click.option(
+        *names,
+        default=DEFAULT_STREAM,
+        show_default=True,
+        envvar="STANCELINE_RELAY_STREAM",
+        type=Pattern("NAME", _STREAM_NAME, "a stream name (1-64 of A-Z, a-z, 0-9, _ and -)"),
+        help=help,
+        **extra,
+    )
+
+
+def _subject_option(*names: str, help: str, **extra: Any) -> Callable[[F], F]:
+    return click.option(
+        *names,
+        default=DEFAULT_PREFIX,
+        show_default=True,
+        envvar="STANCELINE_RELAY_SUBJECT",
+        type=Pattern("PREFIX", _SUBJECT, "a subject prefix (dot-separated A-Z, a-z, 0-9, _, -)"),
+        help=help,
+        **extra,
+    )
+
+
 @cli.command()
-@click.option(
+@_to_option(
     "--to",
     "url",
     required=True,
-    type=NatsUrl(),
-    envvar="STANCELINE_RELAY_TO",
     help="The NATS server (with JetStream): nats://HOST:PORT (default: $STANCELINE_RELAY_TO).",
 )
-@click.option(
-    "--stream",
-    default=DEFAULT_STREAM,
-    show_default=True,
-    envvar="STANCELINE_RELAY_STREAM",
-    type=Pattern("NAME", _STREAM_NAME, STREAM_RULE),
-    help="The JetStream stream, created when missing (or $STANCELINE_RELAY_STREAM).",
+@_stream_option(
+    "--stream", help="The JetStream stream, created when missing (or $STANCELINE_RELAY_STREAM)."
 )
-@click.option(
+@_subject_option(
     "--subject",
     "prefix",
-    default=DEFAULT_PREFIX,
-    show_default=True,
-    envvar="STANCELINE_RELAY_SUBJECT",
-    type=Pattern("PREFIX", _SUBJECT, SUBJECT_RULE),
     help="Subject prefix: each event goes on PREFIX.<actor code>, the stream takes PREFIX.> "
     "(or $STANCELINE_RELAY_SUBJECT).",
 )
@@ -129,30 +146,21 @@ def _stopped_by_signals(worker: Relay) -> Iterator[None]:
 def relay_beside_options(command: F) -> F:
     """serve's --relay-to, --relay-stream and --relay-subject: relay's --to, --stream, --subject."""
     options = [
-        click.option(
+        _to_option(
             "--relay-to",
-            type=NatsUrl(),
-            envvar="STANCELINE_RELAY_TO",
+            required=False,
             show_envvar=True,
             help="Also relay every event into NATS JetStream at nats://HOST:PORT, on a thread "
             "of this process (with --workers, of the supervisor: one relay); its lag in /metrics.",
         ),
-        click.option(
+        _stream_option(
             "--relay-stream",
-            default=DEFAULT_STREAM,
-            show_default=True,
-            envvar="STANCELINE_RELAY_STREAM",
             show_envvar=True,
-            type=Pattern("NAME", _STREAM_NAME, STREAM_RULE),
             help="With --relay-to: the JetStream stream, created when missing.",
         ),
-        click.option(
+        _subject_option(
             "--relay-subject",
-            default=DEFAULT_PREFIX,
-            show_default=True,
-            envvar="STANCELINE_RELAY_SUBJECT",
             show_envvar=True,
-            type=Pattern("PREFIX", _SUBJECT, SUBJECT_RULE),
             help="With --relay-to: each event goes on PREFIX.<actor code>.",
         ),
     ]

@@ -201,7 +201,7 @@ def serve(
             read_only=read_only,
             relays=relays,
         )
-        _say_writers([] if read_only else http.writers(api), log_format, read_only)
+        _say_writers(http.writers(api), log_format, read_only)
         http.run(api, host=host, port=port, log_format=log_format)
         return
     # Open the store here once: a bad store or catalogue is one line now, not a crash in
@@ -210,7 +210,7 @@ def serve(
         lazy.store, ActorCatalogue.with_extension(lazy.actors_file), read_only=read_only
     ).close()
     named = sorted(tokens if tokens is not None else http.env_tokens(os.environ))
-    _say_writers([] if read_only else named, log_format, read_only)
+    _say_writers(named, log_format, read_only)
     # The workers are new processes: they read their settings from the environment.
     os.environ[STORE_ENV] = store_url(lazy.store)
     if lazy.actors_file:
@@ -225,7 +225,8 @@ def serve(
 def _say_writers(writers: list[str], log_format: str, read_only: bool = False) -> None:
     from stanceline.interfaces.http.logs import json_line
 
-    line = f"writers: {', '.join(writers)}" if writers else "writes disabled: no token"
     if read_only:
         line = "read-only: writes are refused, answers come from the read model as it stands"
+    else:
+        line = f"writers: {', '.join(writers)}" if writers else "writes disabled: no token"
     click.echo(json_line(line) if log_format == "json" else line, err=True)
